@@ -1,0 +1,141 @@
+"""The page's Python: binds the client and the kernel agent to LiveStore and the kernel worker.
+
+The only module that touches `js` and `pyodide.ffi`. JavaScript hands `start()` the open store,
+the event constructors, two query builders and the kernel worker handle; everything handed back
+is plain data (JSON strings) or a task JavaScript can await and cancel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import js  # type: ignore[import-not-found]
+from pyodide.ffi import JsProxy, create_proxy, to_js  # type: ignore[import-not-found]
+
+from .agent import KernelAgent
+from .client import CompletionClient
+from .events import CompletionRequest, CompletionResponse, Suggestion
+from .options import Options
+from .store import Row, Unsubscribe
+
+__all__ = ["PageSession", "start"]
+
+log = logging.getLogger("livecomplete")
+
+
+def _to_js(data: dict[str, Any]) -> JsProxy:
+    # A dict proxy would be destroyed after the call; LiveStore keeps the object, so copy it.
+    return to_js(data, dict_converter=js.Object.fromEntries)
+
+
+class LiveStoreCompletions:
+    """`store.CompletionStore` over a LiveStore store (see web/src/store.js)."""
+
+    def __init__(self, store: JsProxy, events: JsProxy, queries: JsProxy) -> None:
+        self._store = store
+        self._events = events
+        self._queries = queries
+
+    def commit_request(self, request: CompletionRequest) -> None:
+        self._store.commit(self._events.completionRequested(_to_js(request.to_event())))
+
+    def commit_response(self, response: CompletionResponse) -> None:
+        self._store.commit(self._events.completionReceived(_to_js(response.to_event())))
+
+    def watch_response(self, completion_id: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
+        return self._watch(self._queries.responseFor(completion_id), on_rows)
+
+    def watch_open_requests(self, requested_by: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
+        return self._watch(self._queries.openRequestsFor(requested_by), on_rows)
+
+    def _watch(self, query: JsProxy, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
+        callback = create_proxy(lambda rows: on_rows([row_to_event(row) for row in rows.to_py()]))
+        stop = self._store.subscribe(query, callback)
+
+        def unsubscribe() -> None:
+            stop()
+            callback.destroy()
+
+        return unsubscribe
+
+
+def row_to_event(row: Any) -> Any:
+    """A table row in the event's field names (tables key on `id`, events say `completionId`)."""
+    if isinstance(row, dict) and "id" in row:
+        row = {"completionId": row["id"], **{k: v for k, v in row.items() if k != "id"}}
+    return row
+
+
+class WorkerKernel:
+    """`agent.KernelBackend` over the kernel worker handle (web/src/kernel.js)."""
+
+    def __init__(self, handle: JsProxy) -> None:
+        self._handle = handle
+
+    async def complete(self, source: str, cursor: int) -> list[Suggestion]:
+        answer = await self._handle.complete(source, cursor)
+        return [Suggestion.from_event(item) for item in json.loads(answer)]
+
+
+class PageSession:
+    """What JavaScript holds: ask for completions, cancel them, shut down."""
+
+    def __init__(self, client: CompletionClient, agent: KernelAgent) -> None:
+        self._client = client
+        self._agent = agent
+        self._queries: dict[int, asyncio.Task[str | None]] = {}
+
+    def complete(
+        self, query_id: int, cell_id: str, source: str, cursor: int, explicit: bool
+    ) -> asyncio.Task[str | None]:
+        """Start query `query_id`; JS awaits the task: a JSON CodeMirror result, or None."""
+        task = asyncio.ensure_future(self._complete_json(cell_id, source, cursor, explicit))
+        self._queries[query_id] = task
+        task.add_done_callback(lambda _: self._queries.pop(query_id, None))
+        return task
+
+    def cancel(self, query_id: int) -> None:
+        """CodeMirror aborted the query (an edit, or the popup closed); a no-op once it is done."""
+        task = self._queries.get(query_id)
+        if task is not None:
+            task.cancel()
+
+    async def _complete_json(self, cell_id: str, source: str, cursor: int, explicit: bool) -> str | None:
+        result = await self._client.complete(cell_id, source, cursor, explicit=explicit)
+        return None if result is None else json.dumps(result)
+
+    def close(self) -> None:
+        self._agent.stop()
+        for task in list(self._queries.values()):
+            task.cancel()
+
+
+class _ConsoleHandler(logging.Handler):
+    """Log lines go to the browser console, warnings as warnings."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = f"[livecomplete] {self.format(record)}"
+        if record.levelno >= logging.ERROR:
+            js.console.error(line)
+        elif record.levelno >= logging.WARNING:
+            js.console.warn(line)
+        else:
+            js.console.info(line)
+
+
+def start(config: JsProxy) -> PageSession:
+    """Wire client and agent to the store and kernel in `config` (see web/src/livecomplete.js)."""
+    if not any(isinstance(h, _ConsoleHandler) for h in log.handlers):
+        log.addHandler(_ConsoleHandler())
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    options = Options.from_mapping(json.loads(config.optionsJson))
+    store = LiveStoreCompletions(config.store, config.events, config.queries)
+    client = CompletionClient(store, requested_by=config.clientId, options=options)
+    agent = KernelAgent(store, WorkerKernel(config.kernel), agent_id=config.clientId, options=options)
+    agent.start()
+    return PageSession(client, agent)

@@ -1,0 +1,118 @@
+"""Kernel side of the store: observe unanswered requests, ask the kernel, commit the answer.
+
+The agent watches the store for open `v1.CompletionRequested` events addressed to it, hands each
+to a kernel backend (a Pyodide worker in the page, or the kernel in-process), and commits exactly
+one `v1.CompletionReceived` per request: `success`, `error` when the kernel raised, `timeout`
+when it did not answer within `kernelTimeoutMs`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from .events import CompletionRequest, CompletionResponse, InvalidEvent, Status, Suggestion
+from .options import Options
+from .store import CompletionStore, Unsubscribe
+
+__all__ = ["KernelAgent", "KernelBackend"]
+
+log = logging.getLogger("livecomplete")
+
+
+class KernelBackend(Protocol):
+    async def complete(self, source: str, cursor: int) -> Sequence[Suggestion]:
+        """Suggestions at `cursor` (UTF-16 offset) in `source`; raises when the kernel fails."""
+
+
+def _now_ms() -> float:
+    return time.time() * 1000
+
+
+class KernelAgent:
+    def __init__(
+        self,
+        store: CompletionStore,
+        kernel: KernelBackend,
+        *,
+        agent_id: str,
+        options: Options = Options(),
+        clock: Callable[[], float] = _now_ms,
+    ) -> None:
+        self.agent_id = agent_id
+        self.options = options
+        self._store = store
+        self._kernel = kernel
+        self._clock = clock
+        self._in_flight: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        # The kernel computes one completion at a time; queueing here keeps each call's timeout
+        # about its own work, not about the calls ahead of it.
+        self._kernel_turn = asyncio.Lock()
+        self._unsubscribe: Unsubscribe | None = None
+
+    def start(self) -> None:
+        if self._unsubscribe is None:
+            self._unsubscribe = self._store.watch_open_requests(self.agent_id, self._on_open_requests)
+
+    def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        for task in self._tasks:
+            task.cancel()
+
+    async def drain(self) -> None:
+        """Wait until every request seen so far is answered (for tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _on_open_requests(self, rows: Sequence[Any]) -> None:
+        for row in rows:
+            try:
+                request = CompletionRequest.from_event(row, self.options)
+            except InvalidEvent as error:
+                log.warning("kernel agent: ignored an invalid request: %s", error)
+                continue
+            if request.requested_by != self.agent_id or request.completion_id in self._in_flight:
+                continue
+            self._in_flight.add(request.completion_id)
+            task = asyncio.ensure_future(self._answer(request))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _answer(self, request: CompletionRequest) -> None:
+        try:
+            async with self._kernel_turn:
+                suggestions, status = await self._compute(request)
+            response = CompletionResponse(
+                completion_id=request.completion_id,
+                suggestions=tuple(suggestions[: self.options.max_suggestions]),
+                status=status,
+                timestamp=self._clock(),
+            )
+            self._store.commit_response(response)
+        except Exception:
+            log.exception("kernel agent: could not answer completion %s", request.completion_id)
+        finally:
+            self._in_flight.discard(request.completion_id)
+
+    async def _compute(self, request: CompletionRequest) -> tuple[Sequence[Suggestion], Status]:
+        try:
+            suggestions = await asyncio.wait_for(
+                self._kernel.complete(request.source, request.cursor_position),
+                self.options.kernel_timeout_ms / 1000,
+            )
+            return suggestions, "success"
+        except TimeoutError:
+            log.warning(
+                "kernel agent: completion %s took longer than %d ms",
+                request.completion_id, self.options.kernel_timeout_ms,
+            )
+            return (), "timeout"
+        except Exception as error:
+            log.warning("kernel agent: completion %s failed: %s", request.completion_id, error)
+            return (), "error"

@@ -1,0 +1,124 @@
+"""Page side of a completion: editor state -> `v1.CompletionRequested` -> the matching answer.
+
+One call per CodeMirror query. The client debounces plain typing per cell, commits the request,
+waits for the `v1.CompletionReceived` with the same id through a store subscription, and maps it
+to a CodeMirror result. It never raises into the editor: a failure is a log line and `None`.
+Cancelling the call (CodeMirror aborted the query) releases the subscription.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .debounce import Debouncer
+from .events import CompletionRequest, CompletionResponse, InvalidEvent
+from .hints import should_complete, to_completion_result
+from .offsets import utf16_to_index
+from .options import Options
+from .store import CompletionStore
+
+__all__ = ["CompletionClient"]
+
+log = logging.getLogger("livecomplete")
+
+
+def _now_ms() -> float:
+    return time.time() * 1000
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class CompletionClient:
+    def __init__(
+        self,
+        store: CompletionStore,
+        *,
+        requested_by: str,
+        options: Options = Options(),
+        clock: Callable[[], float] = _now_ms,
+        new_id: Callable[[], str] = _new_id,
+    ) -> None:
+        self.requested_by = requested_by
+        self.options = options
+        self._store = store
+        self._clock = clock
+        self._new_id = new_id
+        self._debouncer = Debouncer()
+
+    async def complete(
+        self, cell_id: str, source: str, cursor: int, *, explicit: bool = False
+    ) -> dict[str, Any] | None:
+        """A CodeMirror result (plain data) for `cursor`, a UTF-16 offset into `source`, or None."""
+        try:
+            return await self._complete(cell_id, source, cursor, explicit)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("completion in cell %s failed", cell_id)
+            return None
+
+    async def _complete(
+        self, cell_id: str, source: str, cursor: int, explicit: bool
+    ) -> dict[str, Any] | None:
+        before = source[: utf16_to_index(source, cursor)]
+        if not should_complete(before, explicit=explicit):
+            return None
+        if len(source) > self.options.max_source_chars:
+            log.warning(
+                "cell %s has %d characters, more than maxSourceChars=%d: not sent for completion",
+                cell_id, len(source), self.options.max_source_chars,
+            )
+            return None
+        if explicit or before.endswith("."):
+            # Asked for on purpose: go now, and make any request still waiting in this cell moot.
+            self._debouncer.supersede(cell_id)
+        elif not await self._debouncer.settle(cell_id, self.options.debounce_ms):
+            return None
+        request = CompletionRequest(
+            completion_id=self._new_id(),
+            cell_id=cell_id,
+            source=source,
+            cursor_position=cursor,
+            requested_by=self.requested_by,
+            timestamp=self._clock(),
+        )
+        response = await self._ask(request)
+        if response is None:
+            return None
+        if response.status != "success":
+            log.warning("completion %s: the kernel answered %s", request.completion_id, response.status)
+        return to_completion_result(response.suggestions, text_before_cursor=before, cursor=cursor)
+
+    async def _ask(self, request: CompletionRequest) -> CompletionResponse | None:
+        answer: asyncio.Future[CompletionResponse] = asyncio.get_running_loop().create_future()
+
+        def on_rows(rows: Sequence[Any]) -> None:
+            if answer.done():
+                return
+            for row in rows:
+                try:
+                    answer.set_result(CompletionResponse.from_event(row, self.options))
+                    return
+                except InvalidEvent as error:
+                    log.warning("completion %s: ignored an invalid answer: %s", request.completion_id, error)
+
+        # Watch before committing: in one tab LiveStore answers subscriptions inside commit().
+        unsubscribe = self._store.watch_response(request.completion_id, on_rows)
+        try:
+            self._store.commit_request(request)
+            return await asyncio.wait_for(answer, self.options.response_timeout_ms / 1000)
+        except TimeoutError:
+            log.warning(
+                "completion %s: no answer within %d ms (is a kernel running?)",
+                request.completion_id, self.options.response_timeout_ms,
+            )
+            return None
+        finally:
+            unsubscribe()

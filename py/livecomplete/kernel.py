@@ -1,0 +1,130 @@
+"""The kernel: runs cells in one namespace and completes code with Jedi over that namespace.
+
+Knows nothing of stores or JavaScript; the page hosts it in a Pyodide worker (``_worker``),
+tests run it under CPython. Completion works within a soft time budget: past it, the remaining
+options come with their names only.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import dataclasses
+import io
+import linecache
+import time
+import traceback
+from typing import Any
+
+from .events import Suggestion, clip_text
+from .offsets import line_column, utf16_to_index
+from .options import Options
+
+__all__ = ["Kernel", "RunResult"]
+
+# Jedi's `Completion.type` values -> the kinds stored in events (the proposal names
+# 'function', 'variable', 'keyword'; the rest keep Jedi's word).
+_KINDS = {
+    "instance": "variable",
+    "statement": "variable",
+    "function": "function",
+    "class": "class",
+    "module": "module",
+    "keyword": "keyword",
+    "property": "property",
+    "param": "param",
+    "path": "path",
+}
+# Kind of an option whose type was not looked up because the time budget ran out.
+UNRESOLVED_KIND = "name"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResult:
+    execution_count: int
+    stdout: str
+    stderr: str
+    value: str | None  # repr of the cell's last expression, as a notebook shows it
+    error: str | None  # the traceback text when the cell raised
+
+    def to_plain(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class Kernel:
+    def __init__(self, options: Options = Options()) -> None:
+        self.options = options
+        self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        self.execution_count = 0
+
+    def run(self, code: str) -> RunResult:
+        """Run a cell; output, the last expression's repr and any traceback come back as text."""
+        self.execution_count += 1
+        filename = f"<cell {self.execution_count}>"
+        # Registered so tracebacks can quote the cell's lines.
+        linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        value = error = None
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                result = self._execute(code, filename)
+                if result is not None:
+                    value = repr(result)
+            except BaseException as exc:  # the cell's error is the user's output, whatever it is
+                error = _user_traceback(exc)
+        return RunResult(self.execution_count, stdout.getvalue(), stderr.getvalue(), value, error)
+
+    def _execute(self, code: str, filename: str) -> Any:
+        tree = ast.parse(code, filename, "exec")
+        last = tree.body[-1] if tree.body else None
+        if isinstance(last, ast.Expr):
+            tree.body.pop()
+            exec(compile(tree, filename, "exec"), self.namespace)
+            return eval(compile(ast.Expression(last.value), filename, "eval"), self.namespace)
+        exec(compile(tree, filename, "exec"), self.namespace)
+        return None
+
+    def complete(self, source: str, cursor: int) -> list[Suggestion]:
+        """Jedi completions at `cursor`, a UTF-16 offset into `source`, over the namespace."""
+        import jedi  # imported on first use: it takes a second to load under Pyodide
+
+        line, column = line_column(source, utf16_to_index(source, cursor))
+        completions = jedi.Interpreter(source, [self.namespace]).complete(line, column)
+        deadline = time.perf_counter() + self.options.jedi_budget_ms / 1000
+        suggestions = []
+        for position, completion in enumerate(completions[: self.options.max_suggestions]):
+            in_budget = time.perf_counter() < deadline
+            documented = in_budget and position < self.options.documented_options
+            suggestions.append(self._suggestion(completion, in_budget, documented))
+        return suggestions
+
+    def _suggestion(self, completion: Any, typed: bool, documented: bool) -> Suggestion:
+        kind = _KINDS.get(completion.type, completion.type) if typed else UNRESOLVED_KIND
+        detail = documentation = None
+        if documented:
+            detail = _signature(completion)
+            documentation = clip_text(
+                completion.docstring(raw=True, fast=True), self.options.max_documentation_chars
+            )
+        return Suggestion(
+            text=completion.name,
+            kind=kind,
+            documentation=documentation or None,
+            detail=clip_text(detail, self.options.max_detail_chars),
+        )
+
+
+def _signature(completion: Any) -> str | None:
+    if completion.type not in ("function", "class"):
+        return None
+    signatures = completion.get_signatures()
+    return signatures[0].to_string() if signatures else None
+
+
+def _user_traceback(exc: BaseException) -> str:
+    """The traceback from the cell's own frames down, without the kernel's frames."""
+    tb = exc.__traceback__
+    while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<cell "):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))

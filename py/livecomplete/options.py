@@ -1,0 +1,71 @@
+"""Every tunable of livecomplete, with its default and why, in one place.
+
+The page passes overrides as a plain mapping (``Options.from_mapping``); JavaScript sees the
+same names in camelCase (``debounceMs`` ...), listed in the README.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["Options"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    # Plain typing waits this long for the next key before asking the kernel: a person types a
+    # key every ~80-120 ms, so a burst inside one word becomes one request. `.` and Ctrl+Space
+    # skip the wait.
+    debounce_ms: int = 100
+
+    # How long the page waits for a `v1.CompletionReceived` before giving up on a request. The
+    # first request after opening a notebook may wait for the kernel worker to start (5-7 s).
+    response_timeout_ms: int = 20_000
+
+    # How long the kernel agent lets one Jedi call run before answering `timeout`.
+    kernel_timeout_ms: int = 10_000
+
+    # Soft budget for one Jedi call: past it, remaining options come without kind details or
+    # documentation (names are cheap, `Completion.type`/docstrings are not).
+    jedi_budget_ms: int = 250
+
+    # Only the first few options get documentation and a signature; the popup shows one at a time.
+    documented_options: int = 12
+
+    # Limits on what crosses the store, so one bad request or answer stays small.
+    max_suggestions: int = 500
+    max_documentation_chars: int = 2_000
+    max_detail_chars: int = 200
+    max_source_chars: int = 200_000
+
+    @classmethod
+    def from_mapping(cls, overrides: Mapping[str, Any] | None) -> Options:
+        """Build options from camelCase or snake_case keys; unknown keys are an error."""
+        if not overrides:
+            return cls()
+        known = {field.name: field for field in dataclasses.fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in overrides.items():
+            name = _snake_case(key)
+            if name not in known:
+                valid = ", ".join(sorted(_camel_case(n) for n in known))
+                raise ValueError(f"unknown livecomplete option {key!r}; valid options: {valid}")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"option {key!r} must be a non-negative integer, got {value!r}")
+            values[name] = value
+        return cls(**values)
+
+    def to_mapping(self) -> dict[str, int]:
+        """The options as camelCase plain data, for the page to show or pass on."""
+        return {_camel_case(k): v for k, v in dataclasses.asdict(self).items()}
+
+
+def _snake_case(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
+def _camel_case(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)

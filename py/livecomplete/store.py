@@ -1,0 +1,34 @@
+"""The small interface the client and the kernel agent need from the completion store.
+
+In the page it is LiveStore (``_browser.LiveStoreCompletions``); in unit tests an in-memory
+stand-in. Rows handed to watchers are raw, untrusted plain data (camelCase event fields);
+callers validate them with ``events``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from .events import CompletionRequest, CompletionResponse
+
+__all__ = ["CompletionStore", "Unsubscribe"]
+
+Unsubscribe = Callable[[], None]
+Row = Mapping[str, Any]
+
+
+class CompletionStore(Protocol):
+    def commit_request(self, request: CompletionRequest) -> None:
+        """Commit `v1.CompletionRequested`."""
+
+    def commit_response(self, response: CompletionResponse) -> None:
+        """Commit `v1.CompletionReceived`."""
+
+    def watch_response(self, completion_id: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
+        """Call `on_rows` with the responses stored for `completion_id` (now, and on every change)."""
+
+    def watch_open_requests(
+        self, requested_by: str, on_rows: Callable[[Sequence[Row]], None]
+    ) -> Unsubscribe:
+        """Call `on_rows` with the unanswered requests of `requested_by` (now, and on every change)."""
