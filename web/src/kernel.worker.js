@@ -1,0 +1,39 @@
+// The kernel: Pyodide in a dedicated worker, holding the notebook's namespace. Runs cells and
+// computes Jedi completions (livecomplete._worker). Messages in: {type: 'start', baseUrl,
+// optionsJson} once, then {id, type: 'run'|'complete', args}. Out: {type: 'status', detail},
+// {type: 'ready', info}, {type: 'failed', error}, and {id, ok, result|error} per call.
+import { loadPython } from './python.js'
+
+let started
+let api
+
+async function start({ baseUrl, optionsJson }) {
+  const status = (detail) => self.postMessage({ type: 'status', detail })
+  const pyodide = await loadPython({ baseUrl, wheels: 'kernel', onProgress: status })
+  status('warming up Jedi')
+  api = pyodide.pyimport('livecomplete._worker')
+  return JSON.parse(api.start(optionsJson))
+}
+
+const calls = {
+  run: (code) => JSON.parse(api.run(code)),
+  complete: (source, cursor) => api.complete(source, cursor),
+}
+
+self.onmessage = async ({ data }) => {
+  if (data.type === 'start') {
+    started = start(data)
+    started.then(
+      (info) => self.postMessage({ type: 'ready', info }),
+      (error) => self.postMessage({ type: 'failed', error: String(error?.message ?? error) }),
+    )
+    return
+  }
+  const { id, type, args } = data
+  try {
+    await started
+    self.postMessage({ id, ok: true, result: calls[type](...args) })
+  } catch (error) {
+    self.postMessage({ id, ok: false, error: String(error?.message ?? error) })
+  }
+}

@@ -1,0 +1,106 @@
+// The public door: `createLivecomplete({notebookId, options})` starts the completion store, the
+// page's Python (client + kernel agent) and the kernel worker, and hands out CodeMirror
+// completion sources. An app embeds completions with `lc.completion(cellId)` (an extension) or
+// `lc.completionSource(cellId)` (a source for its own `autocompletion({override: [...]})`).
+import { autocompletion } from '@codemirror/autocomplete'
+import { KernelWorker } from './kernel.js'
+import { loadPython } from './python.js'
+import { events, openCompletionStore, queries, tables } from './store.js'
+
+/**
+ * @param {object} config
+ * @param {string} config.notebookId  the completion store is `${notebookId}-completions`
+ * @param {object} [config.options]  livecomplete options, camelCase (see the README)
+ * @param {string} [config.baseUrl]  where `pyodide/` and `wheels/` are served (default: the page)
+ */
+export function createLivecomplete({ notebookId, options = {}, baseUrl = document.baseURI }) {
+  return new Livecomplete({ notebookId, options, baseUrl })
+}
+
+export class Livecomplete extends EventTarget {
+  /** 'starting' | 'ready' | 'error' — whether completions can be asked for. */
+  state = 'starting'
+  detail = 'starting'
+  store = null
+  #session = null
+  #queries = 0
+
+  constructor({ notebookId, options, baseUrl }) {
+    super()
+    this.notebookId = notebookId
+    this.options = options
+    // Who asks: this page. Its own kernel agent answers the requests it makes.
+    this.clientId = `page-${crypto.randomUUID().slice(0, 8)}`
+    this.kernel = new KernelWorker({ baseUrl, options })
+    this.ready = this.#start(baseUrl).then(
+      () => this.#setState('ready', 'ready'),
+      (error) => {
+        console.error('[livecomplete] could not start completions', error)
+        this.#setState('error', String(error?.message ?? error))
+      },
+    )
+  }
+
+  async #start(baseUrl) {
+    const [store, pyodide] = await Promise.all([
+      openCompletionStore(this.notebookId),
+      loadPython({ baseUrl, wheels: 'page', onProgress: (detail) => this.#setState('starting', detail) }),
+    ])
+    this.store = store
+    const browser = pyodide.pyimport('livecomplete._browser')
+    this.#session = browser.start({
+      store,
+      events,
+      queries,
+      kernel: this.kernel,
+      clientId: this.clientId,
+      optionsJson: JSON.stringify(this.options),
+    })
+    browser.destroy()
+  }
+
+  /** A CodeMirror extension: autocompletion fed by this notebook's kernel, for one cell. */
+  completion(cellId) {
+    // Python debounces typing itself and every keystroke aborts the previous query, so
+    // CodeMirror asks at once instead of adding its own typing delay.
+    return autocompletion({ override: [this.completionSource(cellId)], activateOnTypingDelay: 0 })
+  }
+
+  /** A CodeMirror completion source for one cell. Never throws; resolves to null when unsure. */
+  completionSource(cellId) {
+    return async (context) => {
+      const session = this.#session
+      if (!session) return null
+      const queryId = ++this.#queries
+      // Any edit makes this query's document old: cancel it; CodeMirror asks again. Cancelling
+      // goes through the session by id: Pyodide destroys an awaited task's proxy when it settles.
+      context.addEventListener('abort', () => session.cancel(queryId), { onDocChange: true })
+      try {
+        const answer = await session.complete(queryId, cellId, context.state.doc.toString(), context.pos, context.explicit)
+        return answer ? toCompletionResult(JSON.parse(answer)) : null
+      } catch (error) {
+        if (!context.aborted) console.warn('[livecomplete] completion failed', error)
+        return null
+      }
+    }
+  }
+
+  /** The stored requests and responses, as plain rows (for inspection and tests). */
+  storedEvents() {
+    if (!this.store) return { requests: [], responses: [] }
+    return {
+      requests: this.store.query(tables.completionRequests.orderBy('timestamp', 'asc')),
+      responses: this.store.query(tables.completionResponses.orderBy('timestamp', 'asc')),
+    }
+  }
+
+  #setState(state, detail) {
+    this.state = state
+    this.detail = detail
+    this.dispatchEvent(new CustomEvent('state', { detail: { state, detail } }))
+  }
+}
+
+function toCompletionResult({ validFor, ...result }) {
+  return { ...result, validFor: new RegExp(validFor.source, validFor.flags) }
+}

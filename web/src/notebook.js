@@ -1,0 +1,127 @@
+// The demo notebook page: code cells (CodeMirror 6 with Python), Shift+Enter to run, outputs,
+// an "add cell" button and the status line. Completions come only through the public API.
+import { python } from '@codemirror/lang-python'
+import { EditorState, Prec } from '@codemirror/state'
+import { keymap } from '@codemirror/view'
+import { EditorView, basicSetup } from 'codemirror'
+
+const STATE_TEXT = {
+  starting: (detail) => `Kernel starting: ${detail}…`,
+  ready: () => 'Kernel ready',
+  busy: () => 'Kernel busy',
+  error: (detail) => `Kernel error: ${detail}`,
+}
+const COMPLETION_TEXT = {
+  starting: (detail) => `Completions starting: ${detail}…`,
+  ready: () => 'Completions on',
+  error: (detail) => `Completions off: ${detail}`,
+}
+
+const WELCOME = `# Shift+Enter runs a cell. Completions appear as you type; Ctrl+Space asks at once.
+import math
+radius = 2.5
+math.pi * radius ** 2`
+
+export function mountNotebook(root, lc) {
+  root.replaceChildren()
+  root.append(header(lc))
+  const cells = el('main', { className: 'cells' })
+  const addButton = el('button', { className: 'add-cell', type: 'button', textContent: '+ Code cell' })
+  root.append(cells, addButton)
+
+  let nextCell = 1
+  const addCell = (text = '', after = null) => {
+    const cell = new Cell(`cell-${nextCell++}`, text, lc, { runAndAdvance })
+    if (after) after.element.after(cell.element)
+    else cells.append(cell.element)
+    return cell
+  }
+  async function runAndAdvance(cell) {
+    const next = cell.element.nextElementSibling?.cell ?? addCell('', cell)
+    next.view.focus()
+    await cell.run()
+  }
+  addButton.addEventListener('click', () => addCell().view.focus())
+
+  addCell(WELCOME)
+  addCell()
+  addCell()
+}
+
+function header(lc) {
+  const kernelStatus = el('span', { id: 'kernel-status', className: 'status' })
+  const completionStatus = el('span', { id: 'completion-status', className: 'status' })
+  const show = (node, texts, { state, detail }) => {
+    node.dataset.state = state
+    node.textContent = texts[state](detail)
+  }
+  show(kernelStatus, STATE_TEXT, lc.kernel)
+  show(completionStatus, COMPLETION_TEXT, lc)
+  lc.kernel.addEventListener('state', (e) => show(kernelStatus, STATE_TEXT, e.detail))
+  lc.addEventListener('state', (e) => show(completionStatus, COMPLETION_TEXT, e.detail))
+  return el('header', { className: 'bar' }, [
+    el('h1', { textContent: 'livecomplete' }),
+    el('span', { className: 'notebook-id', title: 'notebook id', textContent: lc.notebookId }),
+    el('span', { className: 'spacer' }),
+    completionStatus,
+    kernelStatus,
+  ])
+}
+
+class Cell {
+  constructor(id, text, lc, { runAndAdvance }) {
+    this.id = id
+    this.lc = lc
+    this.prompt = el('div', { className: 'prompt', textContent: '[ ]:' })
+    this.output = el('div', { className: 'output' })
+    const runButton = el('button', { className: 'run', type: 'button', title: 'Run (Shift+Enter)', textContent: '▶' })
+    const editorHost = el('div', { className: 'editor' })
+    this.element = el('section', { className: 'cell' }, [
+      el('div', { className: 'gutter' }, [this.prompt, runButton]),
+      el('div', { className: 'body' }, [editorHost, this.output]),
+    ])
+    this.element.dataset.cellId = id
+    this.element.cell = this
+    const runKey = { key: 'Shift-Enter', run: () => (runAndAdvance(this), true) }
+    this.view = new EditorView({
+      parent: editorHost,
+      state: EditorState.create({
+        doc: text,
+        extensions: [Prec.highest(keymap.of([runKey])), basicSetup, python(), lc.completion(id)],
+      }),
+    })
+    runButton.addEventListener('click', () => this.run())
+  }
+
+  async run() {
+    this.prompt.textContent = '[*]:'
+    this.element.classList.add('running')
+    try {
+      const result = await this.lc.kernel.run(this.view.state.doc.toString())
+      this.prompt.textContent = `[${result.executionCount}]:`
+      this.showOutput(result)
+    } catch (error) {
+      this.prompt.textContent = '[!]:'
+      this.showOutput({ error: `The kernel could not run this cell: ${error.message}` })
+    } finally {
+      this.element.classList.remove('running')
+    }
+  }
+
+  showOutput({ stdout = '', stderr = '', value = null, error = null }) {
+    const blocks = [
+      ['stdout', stdout],
+      ['stderr', stderr],
+      ['value', value ?? ''],
+      ['error', error ?? ''],
+    ].filter(([, text]) => text)
+    // textContent only: output is the user's program talking, never markup.
+    this.output.replaceChildren(...blocks.map(([kind, text]) => el('pre', { className: kind, textContent: text })))
+  }
+}
+
+function el(tag, props = {}, children = []) {
+  const node = Object.assign(document.createElement(tag), props)
+  node.append(...children)
+  return node
+}
