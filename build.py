@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Build, serve and test livecomplete: `python3 build.py serve`, `python3 build.py test`.
+
+Standard library only, so it runs on a fresh machine before anything is installed. Each build
+step says what it does and is skipped when its inputs have not changed since it last ran:
+  1. JS dependencies   web/node_modules from web/package-lock.json (npm ci)
+  2. Pyodide           the runtime files from the pinned npm `pyodide` package
+  3. Jedi wheels       the kernel's jedi/parso wheels from PyPI (pins in pyproject.toml)
+  4. livecomplete      a wheel of py/livecomplete for the page and the kernel
+  5. bundle            web/ and index.html bundled by Vite into dist/, then 2-4 copied beside it
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import functools
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+WEB = ROOT / "web"
+PY = ROOT / "py"
+BUILD = ROOT / "build"
+DIST = ROOT / "dist"
+VENV = ROOT / ".venv"
+STAMPS = BUILD / "stamps"
+WHEELS = BUILD / "wheels"
+PYODIDE_PACKAGE = WEB / "node_modules" / "pyodide"
+# Runtime files of the npm package; the rest (console pages, maps, typings) is not served.
+PYODIDE_SUFFIXES = {".mjs", ".js", ".wasm", ".zip", ".json"}
+MIN_NODE_MAJOR = 20
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# A fixed date keeps the livecomplete wheel byte-identical for identical sources.
+WHEEL_DATE = (2026, 1, 1, 0, 0, 0)
+
+
+class BuildError(Exception):
+    """A step cannot go on; the message says why and what to do."""
+
+
+@functools.cache
+def project() -> dict:
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        return tomllib.load(file)
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps
+
+
+def require_node() -> None:
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        missing = " and ".join(name for name, path in (("node", node), ("npm", npm)) if not path)
+        raise BuildError(
+            f"{missing} not found. Node.js {MIN_NODE_MAJOR}+ with npm builds the page's JavaScript: "
+            "install it with your package manager (Debian: `apt-get install nodejs npm`) "
+            "or from https://nodejs.org/, then run this again."
+        )
+    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
+    major = int(version.lstrip("v").split(".")[0] or 0)
+    if major < MIN_NODE_MAJOR:
+        raise BuildError(f"Node.js {MIN_NODE_MAJOR}+ is needed, found {version} at {node}.")
+
+
+def js_dependencies() -> bool:
+    inputs = [WEB / "package.json", WEB / "package-lock.json"]
+    if (WEB / "node_modules").is_dir() and fresh("js-dependencies", inputs):
+        return False
+    run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=WEB)
+    stamp("js-dependencies", inputs)
+    return True
+
+
+def pyodide_files() -> bool:
+    target = BUILD / "pyodide"
+    inputs = [PYODIDE_PACKAGE / "package.json"]
+    if target.is_dir() and fresh("pyodide", inputs):
+        return False
+    if not PYODIDE_PACKAGE.is_dir():
+        raise BuildError("web/node_modules/pyodide is missing; the JS dependencies step should bring it.")
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for file in PYODIDE_PACKAGE.iterdir():
+        if file.suffix in PYODIDE_SUFFIXES and file.name != "package.json":
+            shutil.copy2(file, target / file.name)
+    stamp("pyodide", inputs)
+    return True
+
+
+def browser_wheels() -> bool:
+    pins = project()["tool"]["livecomplete"]["browser-wheels"]
+    WHEELS.mkdir(parents=True, exist_ok=True)
+    missing = [pin for pin in pins if not _wheel_for(pin)]
+    if not missing:
+        return False
+    run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+         "--dest", str(WHEELS), *missing])
+    still_missing = [pin for pin in missing if not _wheel_for(pin)]
+    if still_missing:
+        raise BuildError(f"pip did not bring a wheel for {', '.join(still_missing)}")
+    return True
+
+
+def _wheel_for(pin: str) -> Path | None:
+    name, version = pin.split("==")
+    return next(iter(WHEELS.glob(f"{name.replace('-', '_')}-{version}-*.whl")), None)
+
+
+def livecomplete_wheel() -> bool:
+    meta = project()["project"]
+    name, version = meta["name"], meta["version"]
+    wheel = WHEELS / f"{name}-{version}-py3-none-any.whl"
+    sources = sorted((PY / name).rglob("*.py"))
+    if wheel.exists() and fresh("livecomplete-wheel", [*sources, ROOT / "pyproject.toml"]):
+        return False
+    for old in WHEELS.glob(f"{name}-*.whl"):
+        old.unlink()
+    write_wheel(wheel, name, version, meta["requires-python"], sources)
+    stamp("livecomplete-wheel", [*sources, ROOT / "pyproject.toml"])
+    return True
+
+
+def write_wheel(wheel: Path, name: str, version: str, requires_python: str, sources: list[Path]) -> None:
+    """A pure-Python wheel (PEP 427) of `sources`, without needing a build backend."""
+    dist_info = f"{name}-{version}.dist-info"
+    files = {f"{name}/{src.relative_to(PY / name).as_posix()}": src.read_bytes() for src in sources}
+    files[f"{dist_info}/METADATA"] = (
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nRequires-Python: {requires_python}\n"
+    ).encode()
+    files[f"{dist_info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: livecomplete build.py\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
+    record = []
+    for path, data in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(data)}")
+    record.append(f"{dist_info}/RECORD,,")
+    files[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in files.items():
+            archive.writestr(zipfile.ZipInfo(path, WHEEL_DATE), data, zipfile.ZIP_DEFLATED)
+
+
+def bundle() -> bool:
+    inputs = [ROOT / "index.html", WEB / "package-lock.json", *_files(WEB / "src"), WEB / "vite.config.js"]
+    wheels = sorted(WHEELS.glob("*.whl"))
+    assets = [*wheels, *_files(BUILD / "pyodide")]
+    if (DIST / "index.html").exists() and fresh("bundle", [*inputs, *assets]):
+        return False
+    run(["npx", "--no-install", "vite", "build", "--config", "vite.config.js", "--logLevel", "warn"], cwd=WEB)
+    shutil.copytree(BUILD / "pyodide", DIST / "pyodide", dirs_exist_ok=True)
+    (DIST / "wheels").mkdir(exist_ok=True)
+    for wheel in wheels:
+        shutil.copy2(wheel, DIST / "wheels" / wheel.name)
+    manifest = {
+        # The page's Python needs only livecomplete; the kernel also needs Jedi.
+        "page": [w.name for w in wheels if w.name.startswith("livecomplete-")],
+        "kernel": [w.name for w in wheels],
+    }
+    (DIST / "wheels" / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    stamp("bundle", [*inputs, *assets])
+    return True
+
+
+STEPS = (
+    ("JS dependencies (npm ci)", js_dependencies),
+    ("Pyodide runtime files", pyodide_files),
+    ("Jedi and parso wheels for the kernel", browser_wheels),
+    ("livecomplete wheel from py/", livecomplete_wheel),
+    ("page bundle (Vite) into dist/", bundle),
+)
+
+
+def build() -> None:
+    require_node()
+    for number, (label, action) in enumerate(STEPS, 1):
+        print(f"[{number}/{len(STEPS)}] {label} ...", end=" ", flush=True)
+        started = time.perf_counter()
+        did_work = action()
+        print(f"done in {time.perf_counter() - started:.1f} s" if did_work else "up to date", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Freshness: a step's stamp records its inputs' sizes and modification times.
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
+def _fingerprint(inputs: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in inputs:
+        info = path.stat() if path.exists() else None
+        digest.update(f"{path}:{info and info.st_size}:{info and info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def fresh(name: str, inputs: Iterable[Path]) -> bool:
+    stamp_file = STAMPS / name
+    return stamp_file.exists() and stamp_file.read_text() == _fingerprint(inputs)
+
+
+def stamp(name: str, inputs: Iterable[Path]) -> None:
+    STAMPS.mkdir(parents=True, exist_ok=True)
+    (STAMPS / name).write_text(_fingerprint(inputs))
+
+
+def run(command: list[str], **kwargs) -> None:
+    try:
+        subprocess.run(command, check=True, **kwargs)
+    except FileNotFoundError as error:
+        raise BuildError(f"cannot run {command[0]}: {error}") from None
+    except subprocess.CalledProcessError as error:
+        raise BuildError(f"`{' '.join(command)}` failed with exit code {error.returncode}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Serving
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".wasm": "application/wasm",
+        ".whl": "application/zip",
+        ".json": "application/json",
+    }
+
+    def end_headers(self) -> None:
+        # Revalidate every time (a 304 is cheap on loopback) so a rebuild is never hidden by a cache.
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format: str, *args) -> None:
+        if os.environ.get("LIVECOMPLETE_HTTP_LOG"):
+            super().log_message(format, *args)
+
+
+def make_server(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, root: Path = DIST):
+    """An HTTP server for the built page in `root`; port 0 picks a free one."""
+    handler = functools.partial(_Handler, directory=str(root))
+    server = http.server.ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def serve(host: str, port: int) -> None:
+    build()
+    try:
+        server = make_server(host, port)
+    except OSError as error:
+        raise BuildError(f"cannot listen on {host}:{port} ({error.strerror}); try --port") from None
+    print(f"livecomplete notebook: http://{host}:{server.server_address[1]}/  (Ctrl+C stops)", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+
+
+# ---------------------------------------------------------------------------------------------
+# Testing
+
+
+def find_chromium() -> str:
+    explicit = os.environ.get("LIVECOMPLETE_CHROMIUM")
+    if explicit:
+        if not os.access(explicit, os.X_OK):
+            raise BuildError(f"LIVECOMPLETE_CHROMIUM={explicit} is not an executable file.")
+        return explicit
+    for name in CHROMIUM_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise BuildError(
+        "No Chromium found for the browser tests. Install Debian's package "
+        "(`sudo apt-get update && sudo apt-get install -y chromium`) or point "
+        "LIVECOMPLETE_CHROMIUM at a Chromium or Chrome executable."
+    )
+
+
+def venv_python() -> Path:
+    return VENV / "bin" / "python"
+
+
+def test_environment() -> None:
+    requirements = project()["project"]["optional-dependencies"]["test"]
+    fingerprint_input = [ROOT / "pyproject.toml"]
+    if venv_python().exists() and fresh("test-venv", fingerprint_input):
+        print("test environment .venv ... up to date", flush=True)
+        return
+    print(f"test environment .venv ... installing {', '.join(requirements)}", flush=True)
+    if not venv_python().exists():
+        run([sys.executable, "-m", "venv", str(VENV)])
+    run([str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements])
+    stamp("test-venv", fingerprint_input)
+
+
+def test(pytest_args: list[str]) -> int:
+    chromium = find_chromium()
+    build()
+    test_environment()
+    env = {**os.environ, "LIVECOMPLETE_CHROMIUM": chromium}
+    return subprocess.run([str(venv_python()), "-m", "pytest", *pytest_args], cwd=ROOT, env=env).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="build.py", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("build", help="build dist/ (skipping steps that are up to date)")
+    serve_parser = commands.add_parser("serve", help="build, then serve the notebook page")
+    serve_parser.add_argument("--host", default=DEFAULT_HOST)
+    serve_parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    test_parser = commands.add_parser("test", help="build, set up .venv, run every test (args go to pytest)")
+    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            build()
+        elif args.command == "serve":
+            serve(args.host, args.port)
+        elif args.command == "test":
+            return test(args.pytest_args)
+    except BuildError as error:
+        print(f"\nbuild.py: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
