@@ -32,6 +32,3 @@ class Debouncer:
         """Mark pending waits in `lane` as outdated (a request is going out without waiting)."""
         self._ticket += 1
         self._latest[lane] = self._ticket
-
-    def forget(self, lane: Hashable) -> None:
-        self._latest.pop(lane, None)

@@ -23,9 +23,9 @@ def utf16_to_index(text: str, offset: int) -> int:
     Raises ValueError when the offset is outside ``0..utf16_length(text)`` or splits a
     surrogate pair, naming the offset and the valid range.
     """
-    if text.isascii():
-        if not 0 <= offset <= len(text):
-            raise ValueError(f"UTF-16 offset {offset} is outside 0..{len(text)}")
+    if text.isascii() or offset < 0:
+        if not 0 <= offset <= utf16_length(text):
+            raise ValueError(f"UTF-16 offset {offset} is outside 0..{utf16_length(text)}")
         return offset
     units = 0
     for index, ch in enumerate(text):

@@ -58,6 +58,9 @@ export const tables = {
       suggestions: State.SQLite.json({ schema: Schema.Array(Suggestion) }),
       status: State.SQLite.text(),
       timestamp: State.SQLite.real(),
+      // How many answers arrived for the request. The first one is kept; more than 1 means two
+      // kernels answered (each request should be answered exactly once).
+      answers: State.SQLite.integer({ default: 1 }),
     },
   }),
 }
@@ -66,12 +69,14 @@ const materializers = State.SQLite.materializers(events, {
   // A replayed or duplicated event never overwrites the first one with the same id.
   'v1.CompletionRequested': ({ completionId, ...request }) =>
     tables.completionRequests.insert({ id: completionId, ...request }).onConflict('id', 'ignore'),
-  'v1.CompletionReceived': ({ completionId, suggestions, status, timestamp }) => [
-    tables.completionResponses
-      .insert({ id: completionId, suggestions, status, timestamp })
-      .onConflict('id', 'ignore'),
-    tables.completionRequests.update({ answered: true }).where({ id: completionId }),
-  ],
+  'v1.CompletionReceived': ({ completionId, suggestions, status, timestamp }, { query }) => {
+    const [first] = query(tables.completionResponses.where({ id: completionId }))
+    if (first) return tables.completionResponses.update({ answers: first.answers + 1 }).where({ id: completionId })
+    return [
+      tables.completionResponses.insert({ id: completionId, suggestions, status, timestamp }),
+      tables.completionRequests.update({ answered: true }).where({ id: completionId }),
+    ]
+  },
 })
 
 export const schema = makeSchema({ events, state: State.SQLite.makeState({ tables, materializers }) })

@@ -1,0 +1,76 @@
+"""Fixtures for unit tests under plain CPython: an in-memory completion store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+
+from livecomplete import CompletionRequest, CompletionResponse
+
+
+class MemoryStore:
+    """A `CompletionStore` in memory that behaves like LiveStore in one tab.
+
+    Watchers get the current rows at once and again, synchronously, inside every commit that
+    changes them; the first answer for an id is kept and later ones only counted.
+    """
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.responses: dict[str, dict[str, Any]] = {}
+        self.answer_counts: dict[str, int] = {}
+        self._watchers: list[tuple[Callable[[], list[dict]], Callable[[Sequence[dict]], None]]] = []
+
+    # -- the CompletionStore interface
+    def commit_request(self, request: CompletionRequest) -> None:
+        self.commit_raw_request(request.to_event())
+
+    def commit_response(self, response: CompletionResponse) -> None:
+        self.commit_raw_response(response.to_event())
+
+    def watch_response(self, completion_id, on_rows):
+        return self._watch(lambda: [r for i, r in self.responses.items() if i == completion_id], on_rows)
+
+    def watch_open_requests(self, requested_by, on_rows):
+        def rows():
+            return [
+                r for r in self.requests
+                if r.get("requestedBy") == requested_by and r.get("completionId") not in self.responses
+            ]
+        return self._watch(rows, on_rows)
+
+    # -- what a hostile or buggy client could write
+    def commit_raw_request(self, event: dict[str, Any]) -> None:
+        self.requests.append(dict(event))
+        self._notify()
+
+    def commit_raw_response(self, event: dict[str, Any]) -> None:
+        completion_id = event.get("completionId")
+        self.answer_counts[completion_id] = self.answer_counts.get(completion_id, 0) + 1
+        self.responses.setdefault(completion_id, dict(event))
+        self._notify()
+
+    @property
+    def watcher_count(self) -> int:
+        return len(self._watchers)
+
+    def _watch(self, rows, on_rows):
+        entry = (rows, on_rows)
+        self._watchers.append(entry)
+        on_rows(rows())
+
+        def unsubscribe() -> None:
+            self._watchers.remove(entry)
+
+        return unsubscribe
+
+    def _notify(self) -> None:
+        for rows, on_rows in list(self._watchers):
+            on_rows(rows())
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()

@@ -1,0 +1,96 @@
+"""The kernel agent: each open request of its own answered exactly once, with the right status."""
+
+import asyncio
+import logging
+
+from livecomplete import CompletionRequest, KernelAgent, Options, Suggestion
+
+OPTIONS = Options(kernel_timeout_ms=100)
+
+
+class FakeKernel:
+    def __init__(self, behaviour="ok"):
+        self.behaviour = behaviour
+        self.calls = []
+
+    async def complete(self, source, cursor):
+        self.calls.append((source, cursor))
+        if self.behaviour == "raise":
+            raise RuntimeError("jedi exploded")
+        if self.behaviour == "hang":
+            await asyncio.sleep(10)
+        return [Suggestion("path", "module")]
+
+
+def request(completion_id, requested_by="page-1", **changes):
+    fields = dict(completion_id=completion_id, cell_id="cell-1", source="os.", cursor_position=3,
+                  requested_by=requested_by, timestamp=1.0)
+    fields.update(changes)
+    return CompletionRequest(**fields)
+
+
+async def run_agent(store, kernel, requests):
+    agent = KernelAgent(store, kernel, agent_id="page-1", options=OPTIONS, clock=lambda: 5.0)
+    agent.start()
+    for item in requests:
+        store.commit_request(item)
+    await agent.drain()
+    agent.stop()
+    return agent
+
+
+async def test_answers_each_open_request_once(store):
+    kernel = FakeKernel()
+    await run_agent(store, kernel, [request("c1"), request("c2")])
+    assert store.answer_counts == {"c1": 1, "c2": 1}
+    assert store.responses["c1"] == {
+        "completionId": "c1", "suggestions": [{"text": "path", "kind": "module"}],
+        "status": "success", "timestamp": 5.0,
+    }
+    assert kernel.calls == [("os.", 3), ("os.", 3)]
+
+
+async def test_requests_already_open_when_it_starts_are_answered(store):
+    store.commit_request(request("early"))
+    await run_agent(store, FakeKernel(), [])
+    assert store.answer_counts == {"early": 1}
+
+
+async def test_leaves_other_pages_requests_alone(store):
+    kernel = FakeKernel()
+    await run_agent(store, kernel, [request("theirs", requested_by="page-2")])
+    assert store.responses == {} and kernel.calls == []
+
+
+async def test_a_raising_kernel_answers_error(store, caplog):
+    with caplog.at_level(logging.WARNING, logger="livecomplete"):
+        await run_agent(store, FakeKernel("raise"), [request("c1")])
+    assert store.responses["c1"]["status"] == "error"
+    assert store.responses["c1"]["suggestions"] == []
+    assert "completion c1 failed: jedi exploded" in caplog.text
+
+
+async def test_a_hung_kernel_answers_timeout(store, caplog):
+    with caplog.at_level(logging.WARNING, logger="livecomplete"):
+        await run_agent(store, FakeKernel("hang"), [request("c1")])
+    assert store.responses["c1"]["status"] == "timeout"
+    assert "took longer than 100 ms" in caplog.text
+
+
+async def test_an_invalid_request_is_skipped_with_a_warning(store, caplog):
+    with caplog.at_level(logging.WARNING, logger="livecomplete"):
+        agent = KernelAgent(store, FakeKernel(), agent_id="page-1", options=OPTIONS)
+        agent.start()
+        store.commit_raw_request({"completionId": "bad", "requestedBy": "page-1", "cursorPosition": "x"})
+        store.commit_request(request("good"))
+        await agent.drain()
+    assert set(store.responses) == {"good"}
+    assert "ignored an invalid request" in caplog.text
+
+
+async def test_stop_releases_the_subscription(store):
+    agent = KernelAgent(store, FakeKernel(), agent_id="page-1")
+    agent.start()
+    assert store.watcher_count == 1
+    agent.stop()
+    assert store.watcher_count == 0

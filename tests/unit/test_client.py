@@ -1,0 +1,145 @@
+"""The page's client: one request per burst, the matching answer, never an exception."""
+
+import asyncio
+import itertools
+import logging
+
+import pytest
+
+from livecomplete import CompletionClient, Options
+
+FAST = Options(debounce_ms=10, response_timeout_ms=200)
+
+
+def answer_with(store, suggestions, status="success"):
+    """A kernel stand-in: answers each request as it lands in the store."""
+    def on_rows(rows):
+        for row in rows:
+            if row["completionId"] not in store.responses:
+                store.commit_raw_response({
+                    "completionId": row["completionId"], "suggestions": suggestions,
+                    "status": status, "timestamp": 1.0,
+                })
+    return store.watch_open_requests("page-1", on_rows)
+
+
+def make_client(store, options=FAST):
+    ids = (f"c{n}" for n in itertools.count(1))
+    return CompletionClient(store, requested_by="page-1", options=options, clock=lambda: 1000.0, new_id=lambda: next(ids))
+
+
+async def test_request_carries_the_v1_fields_and_the_answer_becomes_a_result(store):
+    answer_with(store, [{"text": "path", "kind": "module"}])
+    result = await make_client(store).complete("cell-1", "import os\nos.pa", 15)
+    assert store.requests == [{
+        "completionId": "c1", "cellId": "cell-1", "source": "import os\nos.pa",
+        "cursorPosition": 15, "requestedBy": "page-1", "timestamp": 1000.0,
+    }]
+    assert result["from"] == 13
+    assert [o["label"] for o in result["options"]] == ["path"]
+
+
+async def test_a_burst_of_keys_sends_one_request(store):
+    answer_with(store, [{"text": "path", "kind": "module"}])
+    client = make_client(store)
+    text = "import os\nos.path"
+    queries = []
+    for end in range(len("import os\nos.p"), len(text) + 1):  # "p", "pa", "pat", "path" typed
+        queries.append(asyncio.ensure_future(client.complete("cell-1", text[:end], end)))
+        await asyncio.sleep(0.002)
+    results = await asyncio.gather(*queries)
+    assert [r["completionId"] for r in store.requests] == ["c1"]
+    assert store.requests[0]["source"] == text
+    assert results[:-1] == [None, None, None] and results[-1] is not None
+
+
+async def test_dot_and_explicit_requests_skip_the_wait(store):
+    answer_with(store, [{"text": "path", "kind": "module"}])
+    client = make_client(store, Options(debounce_ms=10_000, response_timeout_ms=200))
+    assert await asyncio.wait_for(client.complete("cell-1", "os.", 3), 1) is not None
+    assert await asyncio.wait_for(client.complete("cell-1", "x = ", 4, explicit=True), 1) is not None
+    assert len(store.requests) == 2
+
+
+async def test_nothing_is_asked_between_words(store):
+    assert await make_client(store).complete("cell-1", "x = ", 4) is None
+    assert store.requests == []
+
+
+async def test_no_kernel_means_none_after_the_timeout_and_a_log_line(store, caplog):
+    with caplog.at_level(logging.WARNING, logger="livecomplete"):
+        assert await make_client(store).complete("cell-1", "os.", 3) is None
+    assert "no answer within 200 ms (is a kernel running?)" in caplog.text
+    assert store.watcher_count == 0  # the subscription was released
+
+
+async def test_cancelling_a_waiting_query_releases_its_subscription(store):
+    query = asyncio.ensure_future(make_client(store).complete("cell-1", "os.", 3))
+    await asyncio.sleep(0.02)
+    assert store.watcher_count == 1
+    query.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await query
+    assert store.watcher_count == 0
+
+
+async def test_an_answer_for_another_request_is_never_used(store):
+    client = make_client(store)
+    query = asyncio.ensure_future(client.complete("cell-1", "os.", 3))
+    await asyncio.sleep(0.02)
+    store.commit_raw_response({"completionId": "other", "suggestions": [{"text": "stale", "kind": "variable"}],
+                               "status": "success", "timestamp": 1.0})
+    store.commit_raw_response({"completionId": "c1", "suggestions": [{"text": "fresh", "kind": "variable"}],
+                               "status": "success", "timestamp": 2.0})
+    result = await query
+    assert [o["label"] for o in result["options"]] == ["fresh"]
+
+
+async def test_an_invalid_answer_is_ignored_with_a_warning(store, caplog):
+    client = make_client(store)
+    with caplog.at_level(logging.WARNING, logger="livecomplete"):
+        query = asyncio.ensure_future(client.complete("cell-1", "os.", 3))
+        await asyncio.sleep(0.02)
+        store.commit_raw_response({"completionId": "c1", "suggestions": "boom", "status": "success", "timestamp": 1})
+        assert await query is None  # the only answer was invalid: times out, shows nothing
+    assert "ignored an invalid answer: suggestions must be a list" in caplog.text
+
+
+async def test_error_and_timeout_answers_show_nothing_and_log(store, caplog):
+    answer_with(store, [], status="error")
+    with caplog.at_level(logging.WARNING, logger="livecomplete"):
+        assert await make_client(store).complete("cell-1", "os.", 3) is None
+    assert "the kernel answered error" in caplog.text
+
+
+async def test_emoji_before_the_cursor(store):
+    answer_with(store, [{"text": "upper", "kind": "function"}])
+    source = 's = "🐍"\ns.up'
+    result = await make_client(store).complete("cell-1", source, len(source) + 1)
+    assert store.requests[0]["cursorPosition"] == len(source) + 1
+    assert result["from"] == len(source) + 1 - 2
+
+
+async def test_a_cursor_inside_a_surrogate_pair_is_logged_not_raised(store, caplog):
+    with caplog.at_level(logging.ERROR, logger="livecomplete"):
+        assert await make_client(store).complete("cell-1", "🐍", 1) is None
+    assert "completion in cell cell-1 failed" in caplog.text
+    assert store.requests == []
+
+
+async def test_an_oversized_cell_is_not_sent(store, caplog):
+    source = "x" * 50
+    with caplog.at_level(logging.WARNING, logger="livecomplete"):
+        assert await make_client(store, Options(max_source_chars=10)).complete("c", source, 50, explicit=True) is None
+    assert "more than maxSourceChars=10" in caplog.text
+    assert store.requests == []
+
+
+async def test_a_store_that_fails_to_commit_is_logged_not_raised(store, caplog):
+    def broken(request):
+        raise RuntimeError("quota exceeded")
+    store.commit_request = broken
+    with caplog.at_level(logging.ERROR, logger="livecomplete"):
+        assert await make_client(store).complete("cell-1", "os.", 3) is None
+    assert "quota exceeded" in caplog.text
+    assert store.watcher_count == 0

@@ -1,0 +1,28 @@
+"""The public surface is small and listed; changing it is a deliberate act."""
+
+import livecomplete
+
+
+def test_public_names_are_exactly_the_listed_ones():
+    assert livecomplete.__all__ == [
+        "STATUSES",
+        "CompletionClient",
+        "CompletionRequest",
+        "CompletionResponse",
+        "CompletionStore",
+        "InvalidEvent",
+        "Kernel",
+        "KernelAgent",
+        "KernelBackend",
+        "Options",
+        "RunResult",
+        "Suggestion",
+    ]
+    for name in livecomplete.__all__:
+        assert hasattr(livecomplete, name)
+
+
+def test_package_imports_without_pyodide():
+    import sys
+
+    assert "js" not in sys.modules and "pyodide" not in sys.modules

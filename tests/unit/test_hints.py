@@ -1,0 +1,93 @@
+"""Suggestions -> CodeMirror results: from/to in UTF-16, prefix-anchored validFor, options."""
+
+import re
+
+import pytest
+
+from livecomplete import Suggestion
+from livecomplete.hints import completion_prefix, should_complete, to_completion_result
+from livecomplete.offsets import utf16_length
+
+
+def js_regex(valid_for):
+    """The JS pattern, checked here with Python's re (\\p{..} classes replaced by \\w)."""
+    source = valid_for["source"].replace(r"[\p{L}\p{M}\p{N}\p{Pc}]", r"\w")
+    return re.compile(source, re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    ("before", "prefix"),
+    [("os.pa", "pa"), ("os.", ""), ("x = café", "café"), ("print(", ""), ("", "")],
+)
+def test_completion_prefix(before, prefix):
+    assert completion_prefix(before) == prefix
+
+
+@pytest.mark.parametrize(
+    ("before", "explicit", "expected"),
+    [
+        ("os.pa", False, True),
+        ("os.", False, True),
+        ("x = ", False, False),
+        ("x = 12", False, False),
+        ("x = 1.", False, True),  # Jedi answers nothing there; asking is harmless
+        ("range(..", False, False),
+        ("x = ", True, True),
+        ("", False, False),
+    ],
+)
+def test_should_complete(before, explicit, expected):
+    assert should_complete(before, explicit=explicit) is expected
+
+
+def test_result_spans_the_typed_word_and_keeps_jedi_order():
+    suggestions = [Suggestion("pardir", "variable"), Suggestion("path", "module"), Suggestion("_exit", "function")]
+    result = to_completion_result(suggestions, text_before_cursor="import os\nos.pa", cursor=15)
+    assert result["from"] == 13 and result["to"] == 15
+    assert [o["label"] for o in result["options"]] == ["pardir", "path", "_exit"]
+    assert result["options"][1] == {"label": "path", "type": "namespace", "detail": "module"}
+    assert result["options"][2]["boost"] < 0
+
+
+def test_from_counts_utf16_units_after_an_emoji():
+    before = 's = "🐍"\ns.up'
+    cursor = utf16_length(before)
+    result = to_completion_result([Suggestion("upper", "function")], text_before_cursor=before, cursor=cursor)
+    assert result["from"] == cursor - 2
+
+
+def test_from_counts_utf16_units_of_an_astral_identifier():
+    before = "𝑥𝑦 = 1\n𝑥"  # mathematical italic letters: valid identifiers, 2 UTF-16 units each
+    cursor = utf16_length(before)
+    result = to_completion_result([Suggestion("𝑥𝑦", "variable")], text_before_cursor=before, cursor=cursor)
+    assert result["from"] == cursor - 2
+
+
+def test_valid_for_accepts_narrowing_and_rejects_deleting_into_the_prefix():
+    result = to_completion_result([Suggestion("path", "module")], text_before_cursor="os.pa", cursor=5)
+    valid_for = js_regex(result["validFor"])
+    assert result["validFor"]["flags"] == "iu"
+    assert valid_for.match("pa") and valid_for.match("pat") and valid_for.match("PAth")
+    assert not valid_for.match("p")  # the list was filtered by "pa": ask again
+    assert not valid_for.match("pa.")
+
+
+def test_valid_for_after_a_dot_accepts_any_word():
+    result = to_completion_result([Suggestion("path", "module")], text_before_cursor="os.", cursor=3)
+    assert js_regex(result["validFor"]).match("anything")
+
+
+def test_detail_documentation_and_insert_text_map_to_codemirror_fields():
+    suggestion = Suggestion("join", "function", documentation="Join paths.", insert_text="join(", detail="join(a, *p)")
+    (option,) = to_completion_result([suggestion], text_before_cursor="jo", cursor=2)["options"]
+    assert option == {"label": "join", "type": "function", "detail": "join(a, *p)", "info": "Join paths.", "apply": "join("}
+
+
+def test_unknown_kind_has_no_icon_and_is_shown_as_text():
+    (option,) = to_completion_result([Suggestion("x", "<b>odd</b>")], text_before_cursor="x", cursor=1)["options"]
+    assert "type" not in option
+    assert option["detail"] == "<b>odd</b>"  # CodeMirror sets detail as textContent
+
+
+def test_no_suggestions_means_no_popup():
+    assert to_completion_result([], text_before_cursor="zz", cursor=2) is None
