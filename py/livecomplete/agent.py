@@ -9,6 +9,7 @@ when it did not answer within `kernelTimeoutMs`.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -21,6 +22,9 @@ from .store import CompletionStore, Unsubscribe
 __all__ = ["KernelAgent", "KernelBackend"]
 
 log = logging.getLogger("livecomplete")
+
+# How many answered request ids an agent remembers; a rebase only reopens recent ones.
+REMEMBERED_ANSWERS = 10_000
 
 
 class KernelBackend(Protocol):
@@ -48,6 +52,10 @@ class KernelAgent:
         self._kernel = kernel
         self._clock = clock
         self._in_flight: set[str] = set()
+        # Requests this agent answered. LiveStore rebases unconfirmed local commits when another
+        # tab's events arrive first, and for a moment an answered request reads as open again;
+        # remembering the answers keeps it from being answered twice.
+        self._answered: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
         # The kernel computes one completion at a time; queueing here keeps each call's timeout
         # about its own work, not about the calls ahead of it.
@@ -77,7 +85,11 @@ class KernelAgent:
             except InvalidEvent as error:
                 log.warning("kernel agent: ignored an invalid request: %s", error)
                 continue
-            if request.requested_by != self.agent_id or request.completion_id in self._in_flight:
+            if (
+                request.requested_by != self.agent_id
+                or request.completion_id in self._in_flight
+                or request.completion_id in self._answered
+            ):
                 continue
             self._in_flight.add(request.completion_id)
             task = asyncio.ensure_future(self._answer(request))
@@ -95,10 +107,16 @@ class KernelAgent:
                 timestamp=self._clock(),
             )
             self._store.commit_response(response)
+            self._remember_answered(request.completion_id)
         except Exception:
             log.exception("kernel agent: could not answer completion %s", request.completion_id)
         finally:
             self._in_flight.discard(request.completion_id)
+
+    def _remember_answered(self, completion_id: str) -> None:
+        self._answered[completion_id] = None
+        if len(self._answered) > REMEMBERED_ANSWERS:
+            self._answered.popitem(last=False)
 
     async def _compute(self, request: CompletionRequest) -> tuple[Sequence[Suggestion], Status]:
         try:

@@ -52,6 +52,16 @@ class MemoryStore:
         self.responses.setdefault(completion_id, dict(event))
         self._notify()
 
+    def rebase(self, completion_id: str) -> None:
+        """Roll back and replay an answer, as LiveStore does when another tab's events arrive first.
+
+        Watchers briefly see the request open again, then answered.
+        """
+        response = self.responses.pop(completion_id)
+        self._notify()
+        self.responses[completion_id] = response
+        self._notify()
+
     @property
     def watcher_count(self) -> int:
         return len(self._watchers)

@@ -50,6 +50,19 @@ async def test_answers_each_open_request_once(store):
     assert kernel.calls == [("os.", 3), ("os.", 3)]
 
 
+async def test_a_rebase_that_reopens_an_answered_request_does_not_answer_it_again(store):
+    """Regression: with two tabs, LiveStore's rebase made one request get five answers."""
+    kernel = FakeKernel()
+    agent = KernelAgent(store, kernel, agent_id="page-1", options=OPTIONS)
+    agent.start()
+    store.commit_request(request("c1"))
+    await agent.drain()
+    store.rebase("c1")
+    await agent.drain()
+    assert store.answer_counts == {"c1": 1}
+    assert len(kernel.calls) == 1
+
+
 async def test_requests_already_open_when_it_starts_are_answered(store):
     store.commit_request(request("early"))
     await run_agent(store, FakeKernel(), [])
