@@ -1,0 +1,69 @@
+"""Browser tests: the built page served on 127.0.0.1, driven in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+import build  # noqa: E402
+
+from notebook_page import NotebookPage  # noqa: E402
+
+# Without the networking flags Chromium floods the closed network with refused connections.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(item.fspath).parent.name == "browser":
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    chromium = os.environ.get("LIVECOMPLETE_CHROMIUM") or build.find_chromium()
+    return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """The built page (dist/), served for the session on a free loopback port."""
+    if not (build.DIST / "index.html").exists():
+        pytest.fail("dist/ is not built; run the tests with `python3 build.py test`")
+    server = build.make_server("127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture
+def notebook_id():
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def open_notebook(context, base_url, notebook_id):
+    """Open the notebook page in a new tab of the test's browser context, ready to use."""
+    pages = []
+
+    def opener(notebook=notebook_id, *, page=None):
+        page = page or context.new_page()
+        notebook_page = NotebookPage(page, base_url)
+        notebook_page.open(notebook)
+        pages.append(notebook_page)
+        return notebook_page
+
+    yield opener
+    for notebook_page in pages:
+        notebook_page.assert_no_errors()

@@ -1,0 +1,108 @@
+"""What a person does on the notebook page, as a small helper for the browser tests."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+# A cold start loads two Pyodides and Jedi on 2 cores; generous, but a hang still fails.
+READY_TIMEOUT_MS = 90_000
+POPUP_TIMEOUT_MS = 20_000
+HUMAN_KEY_DELAY_MS = 100
+
+LIST_OPFS_ROOT = """async () => {
+  const root = await navigator.storage.getDirectory()
+  const names = []
+  for await (const [name] of root.entries()) names.push(name)
+  return names.sort()
+}"""
+
+
+class NotebookPage:
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.errors: list[str] = []
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        page.on("console", self._on_console)
+
+    def _on_console(self, message) -> None:
+        if message.type == "error":
+            self.errors.append(f"console error: {message.text}")
+
+    def open(self, notebook_id: str | None) -> None:
+        query = f"?notebook={notebook_id}" if notebook_id else ""
+        self.page.goto(f"{self.base_url}/{query}")
+        self.wait_ready()
+
+    def reload(self) -> None:
+        self.page.reload()
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        expect(self.page.locator("#kernel-status")).to_have_attribute("data-state", "ready", timeout=READY_TIMEOUT_MS)
+        expect(self.page.locator("#completion-status")).to_have_attribute("data-state", "ready", timeout=READY_TIMEOUT_MS)
+
+    # -- cells
+    def cell(self, index: int):
+        return self.page.locator(".cell").nth(index)
+
+    def editor(self, index: int):
+        return self.cell(index).locator(".cm-content")
+
+    def set_cell(self, index: int, text: str) -> None:
+        """Replace a cell's text at once (a paste, not typing), and close any popup."""
+        self.editor(index).click()
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.insert_text(text)
+        self.page.keyboard.press("Escape")
+
+    def type(self, index: int, text: str, delay_ms: float = HUMAN_KEY_DELAY_MS) -> None:
+        """Type at the end of a cell, key by key."""
+        self.editor(index).click()
+        self.page.keyboard.press("Control+End")
+        self.page.keyboard.type(text, delay=delay_ms)
+
+    def cell_text(self, index: int) -> str:
+        return self.page.evaluate(
+            "i => document.querySelectorAll('.cell')[i].cell.view.state.doc.toString()",
+            index,
+        )
+
+    def run_cell(self, index: int) -> None:
+        """Shift+Enter in the cell, then wait for its execution count."""
+        self.editor(index).click()
+        self.page.keyboard.press("Shift+Enter")
+        expect(self.cell(index).locator(".prompt")).to_have_text(re.compile(r"\[\d+\]:"), timeout=60_000)
+
+    def output(self, index: int) -> str:
+        return self.cell(index).locator(".output").inner_text()
+
+    # -- the completion popup
+    @property
+    def popup(self):
+        return self.page.locator(".cm-tooltip-autocomplete")
+
+    def wait_for_option(self, label: str, timeout_ms: float = POPUP_TIMEOUT_MS):
+        # The label is split into matched/unmatched spans; match its whole text.
+        exact = self.page.locator(".cm-completionLabel", has_text=re.compile(f"^{re.escape(label)}$"))
+        option = self.popup.locator("li").filter(has=exact).first
+        expect(option).to_be_visible(timeout=timeout_ms)
+        return option
+
+    def popup_labels(self) -> list[str]:
+        return self.popup.locator(".cm-completionLabel").all_inner_texts()
+
+    # -- what is stored
+    def stored_events(self) -> dict:
+        return self.page.evaluate("window.livecomplete.storedEvents()")
+
+    def opfs_root(self) -> list[str]:
+        return self.page.evaluate(LIST_OPFS_ROOT)
+
+    def client_id(self) -> str:
+        return self.page.evaluate("window.livecomplete.clientId")
+
+    def assert_no_errors(self) -> None:
+        assert self.errors == [], "\n".join(self.errors)

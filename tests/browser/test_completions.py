@@ -1,0 +1,82 @@
+"""What a person sees while typing: Jedi completions from the kernel in the CodeMirror popup."""
+
+from playwright.sync_api import expect
+
+
+def test_stdlib_attribute_completes(open_notebook):
+    notebook = open_notebook()
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pa")
+    notebook.wait_for_option("path")
+
+
+def test_names_from_a_cell_that_ran(open_notebook):
+    notebook = open_notebook()
+    notebook.set_cell(0, 'data = {"a": 1}')
+    notebook.run_cell(0)
+    notebook.type(1, "data.ke")
+    notebook.wait_for_option("keys")
+
+
+def test_names_earlier_in_the_same_cell_before_it_runs(open_notebook):
+    notebook = open_notebook()
+    notebook.set_cell(1, "total_count = 3\n")
+    notebook.type(1, "tot")
+    notebook.wait_for_option("total_count")
+
+
+def test_emoji_before_the_cursor_still_completes(open_notebook):
+    """cursorPosition counts UTF-16 units; the kernel must map it to code points."""
+    notebook = open_notebook()
+    notebook.set_cell(1, 'snake = "🐍"\n')
+    notebook.type(1, "snake.up")
+    notebook.wait_for_option("upper")
+    # CodeMirror ignores Enter for 75 ms after the popup opens (interactionDelay); a person
+    # reading the popup takes longer than that.
+    notebook.page.wait_for_timeout(150)
+    notebook.page.keyboard.press("Enter")
+    assert notebook.cell_text(1) == 'snake = "🐍"\nsnake.upper'
+
+
+def test_ctrl_space_asks_at_once(open_notebook):
+    notebook = open_notebook()
+    notebook.set_cell(1, "import collections\ncollections.Ord")
+    expect(notebook.popup).to_be_hidden()
+    notebook.page.keyboard.press("Control+Space")
+    notebook.wait_for_option("OrderedDict")
+
+
+def test_options_show_kind_and_plain_text_documentation(open_notebook):
+    notebook = open_notebook()
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.path.jo")
+    join = notebook.wait_for_option("join")
+    expect(join.locator(".cm-completionIcon-function")).to_have_count(1)
+    expect(join.locator(".cm-completionDetail")).to_contain_text("join(")
+    # The first option is selected and its documentation shows beside the list, as text.
+    info = notebook.page.locator(".cm-completionInfo")
+    expect(info).to_contain_text("Join")
+    assert info.locator("*").count() == 0
+
+
+def test_accepting_an_option_inserts_it(open_notebook):
+    notebook = open_notebook()
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pa")
+    notebook.wait_for_option("path").click()
+    assert notebook.cell_text(1) == "import os\nos.path"
+
+
+def test_fast_typing_shows_no_stale_popup(open_notebook):
+    """Keys faster than the kernel: the popup must belong to the final text, never an old one."""
+    notebook = open_notebook()
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pa", delay_ms=15)
+    notebook.type(1, "th.jo", delay_ms=15)
+    notebook.wait_for_option("join")
+    labels = notebook.popup_labels()
+    assert "pardir" not in labels and "path" not in labels
+    assert all("j" in label.lower() for label in labels)
+    requests = notebook.stored_events()["requests"]
+    assert requests[-1]["source"] == "import os\nos.path.jo"
+    assert len(requests) < len("os.path.jo")  # debounced: not one request per key
