@@ -318,6 +318,15 @@ def test(pytest_args: list[str]) -> int:
     return subprocess.run([str(venv_python()), "-m", "pytest", *pytest_args], cwd=ROOT, env=env).returncode
 
 
+def bench(bench_args: list[str]) -> int:
+    chromium = find_chromium()
+    build()
+    test_environment()
+    env = {**os.environ, "LIVECOMPLETE_CHROMIUM": chromium}
+    script = ROOT / "bench" / "popup_latency.py"
+    return subprocess.run([str(venv_python()), str(script), *bench_args], cwd=ROOT, env=env).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="build.py", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -325,16 +334,21 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser = commands.add_parser("serve", help="build, then serve the notebook page")
     serve_parser.add_argument("--host", default=DEFAULT_HOST)
     serve_parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    test_parser = commands.add_parser("test", help="build, set up .venv, run every test (args go to pytest)")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+    commands.add_parser("test", help="build, set up .venv, run every test (other arguments go to pytest)")
+    commands.add_parser("bench", help="measure keystroke -> popup latency (other arguments: --runs N)")
+    # `test` and `bench` pass everything after them on (pytest's or the benchmark's own flags).
+    args, passthrough = parser.parse_known_args(argv)
+    if passthrough and args.command not in ("test", "bench"):
+        parser.error(f"unrecognized arguments: {' '.join(passthrough)}")
     try:
         if args.command == "build":
             build()
         elif args.command == "serve":
             serve(args.host, args.port)
         elif args.command == "test":
-            return test(args.pytest_args)
+            return test(passthrough)
+        elif args.command == "bench":
+            return bench(passthrough)
     except BuildError as error:
         print(f"\nbuild.py: {error}", file=sys.stderr)
         return 2
