@@ -318,13 +318,19 @@ def test(pytest_args: list[str]) -> int:
     return subprocess.run([str(venv_python()), "-m", "pytest", *pytest_args], cwd=ROOT, env=env).returncode
 
 
+BENCHMARKS = {"latency": "popup_latency.py", "cleanup": "cleanup_round.py"}
+
+
 def bench(bench_args: list[str]) -> int:
+    name, *rest = bench_args or ["latency"]
+    if name not in BENCHMARKS:
+        raise BuildError(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARKS)}")
     chromium = find_chromium()
     build()
     test_environment()
     env = {**os.environ, "LIVECOMPLETE_CHROMIUM": chromium}
-    script = ROOT / "bench" / "popup_latency.py"
-    return subprocess.run([str(venv_python()), str(script), *bench_args], cwd=ROOT, env=env).returncode
+    script = ROOT / "bench" / BENCHMARKS[name]
+    return subprocess.run([str(venv_python()), str(script), *rest], cwd=ROOT, env=env).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,7 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument("--host", default=DEFAULT_HOST)
     serve_parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     commands.add_parser("test", help="build, set up .venv, run every test (other arguments go to pytest)")
-    commands.add_parser("bench", help="measure keystroke -> popup latency (other arguments: --runs N)")
+    commands.add_parser(
+        "bench", help="run a benchmark: `bench latency [--runs N]` (keystroke -> popup), "
+        "`bench cleanup [--stores N]` (a cleanup round)")
     # `test` and `bench` pass everything after them on (pytest's or the benchmark's own flags).
     args, passthrough = parser.parse_known_args(argv)
     if passthrough and args.command not in ("test", "bench"):

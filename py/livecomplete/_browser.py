@@ -10,13 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsProxy, create_proxy, to_js  # type: ignore[import-not-found]
 
+from . import _opfs
 from .agent import KernelAgent
+from .cleanup import DAY_MS, CleanupReport, CleanupSchedule, run_round
 from .client import CompletionClient
 from .events import CompletionRequest, CompletionResponse, Suggestion
 from .options import Options
@@ -82,11 +85,15 @@ class WorkerKernel:
 
 
 class PageSession:
-    """What JavaScript holds: ask for completions, cancel them, shut down."""
+    """What JavaScript holds: ask for completions, cancel them, clean storage up, shut down."""
 
-    def __init__(self, client: CompletionClient, agent: KernelAgent) -> None:
+    def __init__(
+        self, client: CompletionClient, agent: KernelAgent, cleanup: CleanupSchedule, store_directory: str
+    ) -> None:
         self._client = client
         self._agent = agent
+        self._cleanup = cleanup
+        self._store_directory = store_directory
         self._queries: dict[int, asyncio.Task[str | None]] = {}
 
     def complete(
@@ -108,8 +115,40 @@ class PageSession:
         result = await self._client.complete(cell_id, source, cursor, explicit=explicit)
         return None if result is None else json.dumps(result)
 
+    def cleanup_now(self, now_ms: float | None = None) -> asyncio.Task[str]:
+        """Run a cleanup round now (`now_ms` replaces the clock for ages); JSON report."""
+        # JS `null` arrives as Pyodide's `jsnull`, not None: only a real number replaces the clock.
+        now = float(now_ms) if isinstance(now_ms, (int, float)) and not isinstance(now_ms, bool) else None
+
+        async def round_json() -> str:
+            return json.dumps((await self._cleanup.run_now(now)).to_plain())
+
+        return asyncio.ensure_future(round_json())
+
+    def storage_report(self) -> asyncio.Task[str]:
+        """JSON: this notebook's completion store bytes, origin usage/quota, last cleanup report."""
+        async def report_json() -> str:
+            try:
+                _, store_bytes = await _opfs.OpfsRoot().describe(self._store_directory)
+            except Exception:
+                store_bytes = None  # not created yet, or OPFS unavailable
+            try:
+                estimate = await _opfs.storage_estimate()
+            except Exception:
+                estimate = {"usage": None, "quota": None}
+            last = self._cleanup.last_report
+            return json.dumps({
+                "storeDirectory": self._store_directory,
+                "storeBytes": store_bytes,
+                **estimate,
+                "lastCleanup": last.to_plain() if last else None,
+            })
+
+        return asyncio.ensure_future(report_json())
+
     def close(self) -> None:
         self._agent.stop()
+        self._cleanup.stop()
         for task in list(self._queries.values()):
             task.cancel()
 
@@ -127,8 +166,16 @@ class _ConsoleHandler(logging.Handler):
             js.console.info(line)
 
 
+# One cleanup round at a time across the origin's tabs and workers.
+CLEANUP_LOCK = "livecomplete-opfs-cleanup"
+
+
+def _now_ms() -> float:
+    return time.time() * 1000
+
+
 def start(config: JsProxy) -> PageSession:
-    """Wire client and agent to the store and kernel in `config` (see web/src/livecomplete.js)."""
+    """Wire client, agent and cleanup to the store and kernel in `config` (web/src/livecomplete.js)."""
     if not any(isinstance(h, _ConsoleHandler) for h in log.handlers):
         log.addHandler(_ConsoleHandler())
         log.setLevel(logging.INFO)
@@ -138,4 +185,34 @@ def start(config: JsProxy) -> PageSession:
     client = CompletionClient(store, requested_by=config.clientId, options=options)
     agent = KernelAgent(store, WorkerKernel(config.kernel), agent_id=config.clientId, options=options)
     agent.start()
-    return PageSession(client, agent)
+    cleanup = _cleanup_schedule(config, options)
+    cleanup.start()
+    return PageSession(client, agent, cleanup, config.storeDirectory)
+
+
+def _cleanup_schedule(config: JsProxy, options: Options) -> CleanupSchedule:
+    version = int(config.storageFormatVersion)
+    own_store = str(config.storeDirectory)
+    on_cleanup = config.onCleanup
+    opfs = _opfs.OpfsRoot()
+
+    async def one_round(now_ms: float | None) -> CleanupReport:
+        now = _now_ms() if now_ms is None else now_ms
+
+        async def work() -> CleanupReport:
+            return await run_round(
+                opfs, now_ms=now, current_version=version, open_stores={own_store},
+                retention_ms=options.cleanup_retention_days * DAY_MS,
+            )
+
+        ran, report = await _opfs.run_exclusively(CLEANUP_LOCK, work)
+        if not ran:
+            return CleanupReport(started_at_ms=now, ran=False, note="another tab is cleaning up")
+        return report
+
+    return CleanupSchedule(
+        one_round,
+        delay_ms=options.cleanup_delay_ms,
+        interval_ms=options.cleanup_interval_ms,
+        on_report=lambda report: on_cleanup(json.dumps(report.to_plain())),
+    )

@@ -40,6 +40,13 @@ class Options:
     max_detail_chars: int = 200
     max_source_chars: int = 200_000
 
+    # Cleanup of stale completion stores in OPFS (see `cleanup`). The first round waits until the
+    # page has settled so it never competes with the first completion; then one round per period
+    # (0 turns the periodic rounds off). Stores unused for longer than the retention are removed.
+    cleanup_delay_ms: int = 20_000
+    cleanup_interval_ms: int = 3_600_000
+    cleanup_retention_days: int = 7
+
     @classmethod
     def from_mapping(cls, overrides: Mapping[str, Any] | None) -> Options:
         """Build options from camelCase or snake_case keys; unknown keys are an error."""

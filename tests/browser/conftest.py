@@ -57,10 +57,10 @@ def open_notebook(context, base_url, notebook_id):
     """Open the notebook page in a new tab of the test's browser context, ready to use."""
     pages = []
 
-    def opener(notebook=notebook_id, *, page=None):
+    def opener(notebook=notebook_id, *, page=None, options=None):
         page = page or context.new_page()
         notebook_page = NotebookPage(page, base_url)
-        notebook_page.open(notebook)
+        notebook_page.open(notebook, options)
         pages.append(notebook_page)
         return notebook_page
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.parse
 
 from playwright.sync_api import Page, expect
 
@@ -19,6 +21,29 @@ LIST_OPFS_ROOT = """async () => {
 }"""
 
 
+# Test set-up in OPFS: {directory: {file: text}} written at the root (a file when the value is a str).
+WRITE_OPFS = """async (tree) => {
+  const root = await navigator.storage.getDirectory()
+  for (const [name, content] of Object.entries(tree)) {
+    const files = typeof content === 'string' ? null : content
+    const parent = files ? await root.getDirectoryHandle(name, { create: true }) : root
+    for (const [file, text] of Object.entries(files ?? { [name]: content })) {
+      const writable = await (await parent.getFileHandle(file, { create: true })).createWritable()
+      await writable.write(text)
+      await writable.close()
+    }
+  }
+}"""
+READ_OPFS_DIRECTORY = """async (name) => {
+  const directory = await (await navigator.storage.getDirectory()).getDirectoryHandle(name)
+  const files = {}
+  for await (const [file, handle] of directory.entries()) {
+    if (handle.kind === 'file') files[file] = await (await handle.getFile()).text()
+  }
+  return files
+}"""
+
+
 class NotebookPage:
     def __init__(self, page: Page, base_url: str) -> None:
         self.page = page
@@ -31,8 +56,13 @@ class NotebookPage:
         if message.type == "error":
             self.errors.append(f"console error: {message.text}")
 
-    def open(self, notebook_id: str | None) -> None:
-        query = f"?notebook={notebook_id}" if notebook_id else ""
+    def open(self, notebook_id: str | None, options: dict | None = None) -> None:
+        params = {}
+        if notebook_id:
+            params["notebook"] = notebook_id
+        if options:
+            params["options"] = json.dumps(options)
+        query = f"?{urllib.parse.urlencode(params)}" if params else ""
         self.page.goto(f"{self.base_url}/{query}")
         self.wait_ready()
 
@@ -100,6 +130,15 @@ class NotebookPage:
 
     def opfs_root(self) -> list[str]:
         return self.page.evaluate(LIST_OPFS_ROOT)
+
+    def write_opfs(self, tree: dict) -> None:
+        self.page.evaluate(WRITE_OPFS, tree)
+
+    def read_opfs_directory(self, name: str) -> dict[str, str]:
+        return self.page.evaluate(READ_OPFS_DIRECTORY, name)
+
+    def cleanup_now(self, now_ms: float | None = None) -> dict:
+        return self.page.evaluate("now => window.livecomplete.cleanupNow({ now })", now_ms)
 
     def client_id(self) -> str:
         return self.page.evaluate("window.livecomplete.clientId")

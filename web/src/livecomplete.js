@@ -5,7 +5,14 @@
 import { autocompletion } from '@codemirror/autocomplete'
 import { KernelWorker } from './kernel.js'
 import { loadPython } from './python.js'
-import { events, openCompletionStore, queries, tables } from './store.js'
+import {
+  completionStoreDirectory,
+  events,
+  openCompletionStore,
+  queries,
+  storageFormatVersion,
+  tables,
+} from './store.js'
 
 /**
  * @param {object} config
@@ -22,6 +29,8 @@ export class Livecomplete extends EventTarget {
   state = 'starting'
   detail = 'starting'
   store = null
+  /** The newest cleanup report (also sent as a 'cleanup' event). */
+  lastCleanup = null
   #session = null
   #queries = 0
 
@@ -55,6 +64,12 @@ export class Livecomplete extends EventTarget {
       kernel: this.kernel,
       clientId: this.clientId,
       optionsJson: JSON.stringify(this.options),
+      storeDirectory: completionStoreDirectory(this.notebookId),
+      storageFormatVersion,
+      onCleanup: (reportJson) => {
+        this.lastCleanup = JSON.parse(reportJson)
+        this.dispatchEvent(new CustomEvent('cleanup', { detail: this.lastCleanup }))
+      },
     })
     browser.destroy()
   }
@@ -83,6 +98,23 @@ export class Livecomplete extends EventTarget {
         return null
       }
     }
+  }
+
+  /**
+   * Run a cleanup round of stale completion stores in OPFS now (rounds also run by themselves).
+   * `now` (ms) replaces the clock for the age policy. Resolves to the round's report.
+   */
+  async cleanupNow({ now = null } = {}) {
+    await this.ready
+    if (!this.#session) throw new Error(`completions are not running (${this.detail})`)
+    return JSON.parse(await this.#session.cleanup_now(now))
+  }
+
+  /** {storeDirectory, storeBytes, usage, quota, lastCleanup}: what the storage panel shows. */
+  async storageReport() {
+    await this.ready
+    if (!this.#session) return { storeBytes: null, usage: null, quota: null, lastCleanup: null }
+    return JSON.parse(await this.#session.storage_report())
   }
 
   /** The stored requests and responses, as plain rows (for inspection and tests). */

@@ -3,8 +3,10 @@ import { createLivecomplete } from './livecomplete.js'
 import { mountNotebook } from './notebook.js'
 import './style.css'
 
-// Ids become OPFS directory names and store ids: keep them to a safe alphabet.
-const NOTEBOOK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
+// Ids become OPFS directory names and store ids: keep them to a safe alphabet. An id may not end
+// in "-completions": its main store would then look like another notebook's completion store,
+// and the cleanup recognizes completion stores by name.
+const NOTEBOOK_ID = /^(?!.*-completions$)[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
 
 function notebookIdFromUrl() {
   const url = new URL(window.location.href)
@@ -14,17 +16,32 @@ function notebookIdFromUrl() {
   url.searchParams.set('notebook', notebookId)
   window.history.replaceState(null, '', url)
   const problem = asked
-    ? `"${asked}" is not a notebook id (letters, digits, ".", "_", "-"; at most 100): opened a new notebook.`
+    ? `"${asked}" is not a notebook id (letters, digits, ".", "_", "-"; at most 100; not ending in ` +
+      '"-completions"): opened a new notebook.'
     : null
   return { notebookId, problem }
 }
 
+// `?options={"debounceMs":80}` overrides livecomplete options for this page (README: Options).
+function optionsFromUrl() {
+  const raw = new URL(window.location.href).searchParams.get('options')
+  if (!raw) return { options: {} }
+  try {
+    const options = JSON.parse(raw)
+    if (options && typeof options === 'object' && !Array.isArray(options)) return { options }
+  } catch {
+    // reported below
+  }
+  return { options: {}, problem: `?options must be a JSON object such as {"debounceMs": 80}; ignored "${raw}".` }
+}
+
 const { notebookId, problem } = notebookIdFromUrl()
-const lc = createLivecomplete({ notebookId })
+const { options, problem: optionsProblem } = optionsFromUrl()
+const lc = createLivecomplete({ notebookId, options })
 // A handle for the console and the browser tests.
 window.livecomplete = lc
 mountNotebook(document.querySelector('#app'), lc)
-if (problem) {
-  const banner = Object.assign(document.createElement('p'), { className: 'banner', textContent: problem })
+for (const text of [problem, optionsProblem].filter(Boolean)) {
+  const banner = Object.assign(document.createElement('p'), { className: 'banner', textContent: text })
   document.querySelector('#app').prepend(banner)
 }

@@ -24,7 +24,7 @@ math.pi * radius ** 2`
 
 export function mountNotebook(root, lc) {
   root.replaceChildren()
-  root.append(header(lc))
+  root.append(header(lc), storagePanel(lc))
   const cells = el('main', { className: 'cells' })
   const addButton = el('button', { className: 'add-cell', type: 'button', textContent: '+ Code cell' })
   root.append(cells, addButton)
@@ -66,6 +66,67 @@ function header(lc) {
     completionStatus,
     kernelStatus,
   ])
+}
+
+function storagePanel(lc) {
+  const summary = el('summary', { textContent: 'Storage' })
+  const store = el('dd', { className: 'store-bytes', textContent: '…' })
+  const origin = el('dd', { className: 'origin-usage', textContent: '…' })
+  const last = el('dd', { className: 'last-cleanup', textContent: 'no round yet' })
+  const details = el('ul', { className: 'cleanup-details' })
+  const cleanButton = el('button', { type: 'button', className: 'clean-now', textContent: 'Clean up now' })
+  const panel = el('details', { id: 'storage-panel', className: 'storage' }, [
+    summary,
+    el('dl', {}, [
+      el('dt', { textContent: 'This notebook’s completion store' }), store,
+      el('dt', { textContent: 'This site’s storage' }), origin,
+      el('dt', { textContent: 'Last cleanup' }), last,
+    ]),
+    details,
+    cleanButton,
+  ])
+
+  const refresh = async () => {
+    const report = await lc.storageReport()
+    store.textContent = report.storeBytes == null ? 'not created yet' : formatBytes(report.storeBytes)
+    origin.textContent =
+      report.usage == null ? 'unknown' : `${formatBytes(report.usage)} of ${formatBytes(report.quota)} quota`
+    summary.textContent = `Storage · completion store ${store.textContent} · site ${formatBytes(report.usage ?? 0)}`
+    showCleanup(report.lastCleanup)
+  }
+  const showCleanup = (cleanup) => {
+    if (!cleanup) return
+    const when = new Date(cleanup.startedAt).toLocaleTimeString()
+    last.textContent = `${cleanup.summary} (${when})`
+    details.replaceChildren(
+      ...cleanup.removed.map((r) => el('li', { textContent: `removed ${r.name} (${formatBytes(r.bytes)}): ${r.reason}` })),
+      ...cleanup.skipped.map((s) => el('li', { className: 'skipped', textContent: `kept ${s.name}: ${s.why}` })),
+    )
+  }
+  lc.addEventListener('cleanup', () => refresh())
+  lc.ready.then(refresh)
+  panel.addEventListener('toggle', () => panel.open && refresh())
+  cleanButton.addEventListener('click', async () => {
+    cleanButton.disabled = true
+    try {
+      await lc.cleanupNow()
+    } finally {
+      cleanButton.disabled = false
+    }
+  })
+  return panel
+}
+
+function formatBytes(count) {
+  if (count == null) return 'unknown'
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let size = count
+  let unit = 0
+  while (size >= 1024 && unit < units.length - 1) {
+    size /= 1024
+    unit += 1
+  }
+  return unit === 0 ? `${size} B` : `${size.toFixed(1)} ${units[unit]}`
 }
 
 class Cell {
