@@ -10,22 +10,11 @@ median / p95 of the round durations and the bytes reclaimed; writes JSON to benc
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import statistics
 import sys
-import threading
 import time
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-import build  # noqa: E402
-from conftest import CHROMIUM_ARGS  # noqa: E402
-from notebook_page import NotebookPage  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+from _harness import NotebookPage, figures, served_chromium, write_results
 
 POOL_FILES = 21  # what a LiveStore 0.4 store directory holds (SQLite's access-handle pool)
 POOL_FILE_BYTES = 4096
@@ -44,28 +33,13 @@ FILL = """async ({ stores, files, bytes }) => {
 }"""
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {"n": len(values), "median": round(statistics.median(values), 1), "p95": round(percentile(values, 0.95), 1),
-            "max": round(max(values), 1)}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stores", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    server = build.make_server("127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    chromium = os.environ.get("LIVECOMPLETE_CHROMIUM") or build.find_chromium()
     removing, scanning, freed = [], [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with served_chromium() as (browser, base_url):
         for repetition in range(args.repeat):
             context = browser.new_context()
             notebook = NotebookPage(context.new_page(), base_url)
@@ -84,23 +58,19 @@ def main() -> int:
             print(f"  repetition {repetition + 1}: filled {len(stale) + len(fresh)} stores in {fill_s:.1f} s; "
                   f"{first['summary']}; then {second['summary']}", flush=True)
             context.close()
-        browser.close()
-    server.shutdown()
     report = {
         "stores": args.stores,
         "files_per_store": POOL_FILES,
-        "round_removing_half_ms": summary(removing),
-        "round_removing_nothing_ms": summary(scanning),
+        "round_removing_half_ms": figures(removing),
+        "round_removing_nothing_ms": figures(scanning),
         "bytes_freed_per_round": freed[0],
     }
-    out = ROOT / "bench-results" / f"cleanup-round-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    out = write_results("cleanup-round", report)
     print(f"cleanup round over {args.stores} completion stores x {POOL_FILES} files, {args.repeat} repetitions")
     print(f"  removing {args.stores // 2} stale stores (ms): {report['round_removing_half_ms']}")
     print(f"  nothing to remove, walk only (ms): {report['round_removing_nothing_ms']}")
     print(f"  bytes reclaimed per round: {freed[0]:,}")
-    print(f"  written to {out.relative_to(ROOT)}")
+    print(f"  written to {out}")
     return 0
 
 

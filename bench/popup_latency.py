@@ -10,22 +10,11 @@ A benchmark, not a test: it asserts no timings.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import statistics
 import sys
-import threading
 import time
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
-import build  # noqa: E402
-from conftest import CHROMIUM_ARGS  # noqa: E402
-from notebook_page import NotebookPage  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+from _harness import NotebookPage, figures, served_chromium, write_results
 
 HUMAN_KEY_DELAY_MS = 100
 # (text already in the cell, text typed key by key, option that must appear)
@@ -57,25 +46,7 @@ ARM_PROBE = """expected => {
 }"""
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {
-        "n": len(values),
-        "median": round(statistics.median(values), 1),
-        "p95": round(percentile(values, 0.95), 1),
-        "max": round(max(values), 1),
-    }
-
-
 COUNT_REQUESTS = "window.livecomplete.storedEvents().requests.length"
-
-
-def _maybe(function, values):
-    return function(values) if values else None
 
 
 def measure_point(notebook: NotebookPage, before: str, typed: str, expected: str) -> dict:
@@ -109,15 +80,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    server = build.make_server("127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    chromium = os.environ.get("LIVECOMPLETE_CHROMIUM") or build.find_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    with served_chromium() as (browser, base_url):
         runs = [one_run(browser, base_url) for _ in range(args.runs)]
-        browser.close()
-    server.shutdown()
 
     def latencies(points, kind=None):
         return [p["ms"] for p in points if p["ms"] is not None and (kind is None or p["kind"] == kind)]
@@ -125,21 +89,17 @@ def main() -> int:
     later = [p for run in runs for p in run["points"][1:]]
     report = {
         "runs": args.runs,
-        "page_open_to_ready_ms": summary([run["ready_s"] * 1000 for run in runs]),
-        "first_completion_ms": _maybe(summary, latencies([run["points"][0] for run in runs])),
-        "later_computed_ms": _maybe(summary, latencies(later, "computed")),
-        "later_refiltered_ms": _maybe(summary, latencies(later, "refiltered")),
+        "page_open_to_ready_ms": figures([run["ready_s"] * 1000 for run in runs]),
+        "first_completion_ms": figures(latencies([run["points"][0] for run in runs])),
+        "later_computed_ms": figures(latencies(later, "computed")),
+        "later_refiltered_ms": figures(latencies(later, "refiltered")),
         "per_point_median_ms": {
-            f"{before.strip()} | {typed}": _maybe(
-                lambda values: round(statistics.median(values), 1), latencies([run["points"][i] for run in runs])
-            )
+            f"{before.strip()} | {typed}": (figures(latencies([run["points"][i] for run in runs])) or {}).get("median")
             for i, (before, typed, _) in enumerate(POINTS)
         },
         "missed": sum(p["ms"] is None for run in runs for p in run["points"]),
     }
-    out = ROOT / "bench-results" / f"popup-latency-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"report": report, "runs": runs}, indent=2, ensure_ascii=False))
+    out = write_results("popup-latency", {"report": report, "runs": runs})
 
     print(f"keystroke -> popup with the right option, {args.runs} runs x {len(POINTS)} points")
     for key in ("page_open_to_ready_ms", "first_completion_ms", "later_computed_ms", "later_refiltered_ms"):
@@ -147,7 +107,7 @@ def main() -> int:
     for point, median in report["per_point_median_ms"].items():
         print(f"    {point!r:42} median {median} ms")
     print(f"  missed (no popup in 20 s): {report['missed']}")
-    print(f"  written to {out.relative_to(ROOT)}")
+    print(f"  written to {out}")
     return 0
 
 
