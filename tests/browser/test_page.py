@@ -21,6 +21,22 @@ def test_an_invalid_id_is_replaced_and_explained(context, base_url):
     assert "notebook=notebook-" in notebook.page.url
 
 
+def test_an_id_ending_in_completions_is_refused(context, base_url):
+    """Its main store would be named like another notebook's completion store, which cleanup removes."""
+    from notebook_page import NotebookPage
+
+    notebook = NotebookPage(context.new_page(), base_url)
+    notebook.open("work-completions")
+    expect(notebook.page.locator(".banner")).to_contain_text('not ending in "-completions"')
+    assert "notebook=work-completions" not in notebook.page.url
+
+
+def test_bad_options_in_the_url_are_explained(open_notebook):
+    notebook = open_notebook()
+    notebook.page.goto(notebook.page.url + "&options=not-json")
+    expect(notebook.page.locator(".banner")).to_contain_text("?options must be a JSON object")
+
+
 def test_shift_enter_runs_a_cell_and_shows_output_and_value(open_notebook):
     notebook = open_notebook()
     notebook.set_cell(0, "print('hello')\n6 * 7")
