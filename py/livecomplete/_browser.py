@@ -76,8 +76,20 @@ def row_to_event(row: Any) -> Any:
 class WorkerKernel:
     """`agent.KernelBackend` over the kernel worker handle (web/src/kernel.js)."""
 
+    _UNAVAILABLE = {
+        "starting": "kernel starting",
+        "busy": "kernel busy running a cell",
+        "error": "kernel stopped",
+    }
+
     def __init__(self, handle: JsProxy) -> None:
         self._handle = handle
+
+    def unavailable_because(self) -> str | None:
+        return self._UNAVAILABLE.get(str(self._handle.state))
+
+    def mark_unresponsive(self, reason: str) -> None:
+        self._handle.markUnresponsive(reason)
 
     async def complete(self, source: str, cursor: int) -> list[Suggestion]:
         answer = await self._handle.complete(source, cursor)
@@ -186,7 +198,8 @@ def start(config: JsProxy) -> PageSession:
     agent = KernelAgent(store, WorkerKernel(config.kernel), agent_id=config.clientId, options=options)
     agent.start()
     cleanup = _cleanup_schedule(config, options)
-    cleanup.start()
+    if config.persisted:
+        cleanup.start()
     return PageSession(client, agent, cleanup, config.storeDirectory)
 
 
@@ -198,6 +211,8 @@ def _cleanup_schedule(config: JsProxy, options: Options) -> CleanupSchedule:
 
     async def one_round(now_ms: float | None) -> CleanupReport:
         now = _now_ms() if now_ms is None else now_ms
+        if not config.persisted:
+            return CleanupReport(started_at_ms=now, ran=False, note="OPFS is not available: nothing stored to clean")
 
         async def work() -> CleanupReport:
             return await run_round(

@@ -2,8 +2,9 @@
 
 The agent watches the store for open `v1.CompletionRequested` events addressed to it, hands each
 to a kernel backend (a Pyodide worker in the page, or the kernel in-process), and commits exactly
-one `v1.CompletionReceived` per request: `success`, `error` when the kernel raised, `timeout`
-when it did not answer within `kernelTimeoutMs`.
+one `v1.CompletionReceived` per request: `success`; `error` when the kernel raised; `timeout` when
+the kernel cannot answer in time (starting, busy running a cell, or a call that did not return
+within `kernelTimeoutMs`), then with local suggestions (`fallback`) marked as such.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from .events import CompletionRequest, CompletionResponse, InvalidEvent, Status, Suggestion
+from .fallback import local_suggestions
+from .offsets import utf16_to_index
 from .options import Options
 from .store import CompletionStore, Unsubscribe
 
@@ -28,8 +31,14 @@ REMEMBERED_ANSWERS = 10_000
 
 
 class KernelBackend(Protocol):
+    def unavailable_because(self) -> str | None:
+        """None when the kernel can compute now; else why not ("kernel busy running a cell")."""
+
     async def complete(self, source: str, cursor: int) -> Sequence[Suggestion]:
         """Suggestions at `cursor` (UTF-16 offset) in `source`; raises when the kernel fails."""
+
+    def mark_unresponsive(self, reason: str) -> None:
+        """A call never returned: the kernel is stuck (the page then offers a restart)."""
 
 
 def _now_ms() -> float:
@@ -119,6 +128,9 @@ class KernelAgent:
             self._answered.popitem(last=False)
 
     async def _compute(self, request: CompletionRequest) -> tuple[Sequence[Suggestion], Status]:
+        reason = self._kernel.unavailable_because()
+        if reason is not None:
+            return self._local(request, reason), "timeout"
         try:
             suggestions = await asyncio.wait_for(
                 self._kernel.complete(request.source, request.cursor_position),
@@ -130,7 +142,12 @@ class KernelAgent:
                 "kernel agent: completion %s took longer than %d ms",
                 request.completion_id, self.options.kernel_timeout_ms,
             )
-            return (), "timeout"
+            self._kernel.mark_unresponsive(f"a completion did not return within {self.options.kernel_timeout_ms} ms")
+            return self._local(request, "kernel not responding"), "timeout"
         except Exception as error:
             log.warning("kernel agent: completion %s failed: %s", request.completion_id, error)
             return (), "error"
+
+    def _local(self, request: CompletionRequest, why: str) -> list[Suggestion]:
+        index = utf16_to_index(request.source, request.cursor_position)
+        return local_suggestions(request.source, index, why=why, limit=self.options.max_suggestions)

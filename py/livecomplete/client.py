@@ -3,7 +3,9 @@
 One call per CodeMirror query. The client debounces plain typing per cell, commits the request,
 waits for the `v1.CompletionReceived` with the same id through a store subscription, and maps it
 to a CodeMirror result. It never raises into the editor: a failure is a log line and `None`.
-Cancelling the call (CodeMirror aborted the query) releases the subscription.
+Cancelling the call (CodeMirror aborted the query) releases the subscription. When no answer comes
+at all (no kernel serves the notebook), it completes locally (`fallback`) and stops asking the
+store for `noKernelBackoffMs`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from .debounce import Debouncer
 from .events import CompletionRequest, CompletionResponse, InvalidEvent
+from .fallback import local_suggestions
 from .hints import should_complete, to_completion_result
 from .offsets import utf16_to_index
 from .options import Options
@@ -51,6 +54,7 @@ class CompletionClient:
         self._clock = clock
         self._new_id = new_id
         self._debouncer = Debouncer()
+        self._no_kernel_until = 0.0  # clock ms: until then, complete locally without asking
 
     async def complete(
         self, cell_id: str, source: str, cursor: int, *, explicit: bool = False
@@ -67,7 +71,8 @@ class CompletionClient:
     async def _complete(
         self, cell_id: str, source: str, cursor: int, explicit: bool
     ) -> dict[str, Any] | None:
-        before = source[: utf16_to_index(source, cursor)]
+        index = utf16_to_index(source, cursor)
+        before = source[:index]
         if not should_complete(before, explicit=explicit):
             return None
         if len(source) > self.options.max_source_chars:
@@ -81,6 +86,8 @@ class CompletionClient:
             self._debouncer.supersede(cell_id)
         elif not await self._debouncer.settle(cell_id, self.options.debounce_ms):
             return None
+        if self._clock() < self._no_kernel_until:
+            return self._local_result(source, index, cursor)
         request = CompletionRequest(
             completion_id=self._new_id(),
             cell_id=cell_id,
@@ -91,10 +98,19 @@ class CompletionClient:
         )
         response = await self._ask(request)
         if response is None:
-            return None
+            self._no_kernel_until = self._clock() + self.options.no_kernel_backoff_ms
+            log.warning(
+                "no kernel answered within %d ms: completing locally for the next %d s",
+                self.options.response_timeout_ms, self.options.no_kernel_backoff_ms // 1000,
+            )
+            return self._local_result(source, index, cursor)
         if response.status != "success":
             log.warning("completion %s: the kernel answered %s", request.completion_id, response.status)
         return to_completion_result(response.suggestions, text_before_cursor=before, cursor=cursor)
+
+    def _local_result(self, source: str, index: int, cursor: int) -> dict[str, Any] | None:
+        suggestions = local_suggestions(source, index, why="no kernel", limit=self.options.max_suggestions)
+        return to_completion_result(suggestions, text_before_cursor=source[:index], cursor=cursor)
 
     async def _ask(self, request: CompletionRequest) -> CompletionResponse | None:
         answer: asyncio.Future[CompletionResponse] = asyncio.get_running_loop().create_future()
@@ -115,10 +131,6 @@ class CompletionClient:
             self._store.commit_request(request)
             return await asyncio.wait_for(answer, self.options.response_timeout_ms / 1000)
         except TimeoutError:
-            log.warning(
-                "completion %s: no answer within %d ms (is a kernel running?)",
-                request.completion_id, self.options.response_timeout_ms,
-            )
             return None
         finally:
             unsubscribe()

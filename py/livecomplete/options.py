@@ -20,12 +20,18 @@ class Options:
     # skip the wait.
     debounce_ms: int = 100
 
-    # How long the page waits for a `v1.CompletionReceived` before giving up on a request. The
-    # first request after opening a notebook may wait for the kernel worker to start (5-7 s).
-    response_timeout_ms: int = 20_000
+    # How long the page waits for a `v1.CompletionReceived` before completing locally instead.
+    # A kernel agent answers within `kernelTimeoutMs` even when its kernel is stuck, so silence
+    # this long means no kernel is serving the notebook.
+    response_timeout_ms: int = 8_000
 
-    # How long the kernel agent lets one Jedi call run before answering `timeout`.
-    kernel_timeout_ms: int = 10_000
+    # After a request went unanswered, complete locally (keywords, names in the cell) for this
+    # long before asking the store again, so a missing kernel does not fill it with retries.
+    no_kernel_backoff_ms: int = 15_000
+
+    # How long the kernel agent lets one Jedi call run before answering `timeout` (with local
+    # names) and reporting the kernel as not responding, which offers a restart.
+    kernel_timeout_ms: int = 5_000
 
     # Soft budget for one Jedi call: past it, remaining options come without kind details or
     # documentation (names are cheap, `Completion.type`/docstrings are not).

@@ -9,9 +9,18 @@ OPTIONS = Options(kernel_timeout_ms=100)
 
 
 class FakeKernel:
-    def __init__(self, behaviour="ok"):
+    def __init__(self, behaviour="ok", unavailable=None):
         self.behaviour = behaviour
+        self.unavailable = unavailable
         self.calls = []
+        self.unresponsive = []
+
+    def unavailable_because(self):
+        return self.unavailable
+
+    def mark_unresponsive(self, reason):
+        self.unresponsive.append(reason)
+        self.unavailable = "kernel not responding"
 
     async def complete(self, source, cursor):
         self.calls.append((source, cursor))
@@ -83,11 +92,29 @@ async def test_a_raising_kernel_answers_error(store, caplog):
     assert "completion c1 failed: jedi exploded" in caplog.text
 
 
-async def test_a_hung_kernel_answers_timeout(store, caplog):
+async def test_a_hung_kernel_answers_timeout_with_marked_local_names_and_is_reported(store, caplog):
+    kernel = FakeKernel("hang")
+    source = "ostrich = 1\nos"
     with caplog.at_level(logging.WARNING, logger="livecomplete"):
-        await run_agent(store, FakeKernel("hang"), [request("c1")])
+        await run_agent(store, kernel, [request("c1", source=source, cursor_position=len(source)), request("c2")])
     assert store.responses["c1"]["status"] == "timeout"
+    assert {"text": "ostrich", "kind": "name", "detail": "name in this cell (kernel not responding)"} in (
+        store.responses["c1"]["suggestions"])
     assert "took longer than 100 ms" in caplog.text
+    assert kernel.unresponsive == ["a completion did not return within 100 ms"]
+    # The next request does not wait for the stuck kernel again.
+    assert store.responses["c2"]["status"] == "timeout"
+    assert len(kernel.calls) == 1
+
+
+async def test_a_busy_kernel_is_not_asked_and_local_names_answer_at_once(store):
+    kernel = FakeKernel(unavailable="kernel busy running a cell")
+    source = "results = []\nres"
+    await run_agent(store, kernel, [request("c1", source=source, cursor_position=len(source))])
+    response = store.responses["c1"]
+    assert response["status"] == "timeout" and kernel.calls == []
+    assert response["suggestions"][0] == {"text": "results", "kind": "name",
+                                          "detail": "name in this cell (kernel busy running a cell)"}
 
 
 async def test_an_invalid_request_is_skipped_with_a_warning(store, caplog):

@@ -66,11 +66,27 @@ async def test_nothing_is_asked_between_words(store):
     assert store.requests == []
 
 
-async def test_no_kernel_means_none_after_the_timeout_and_a_log_line(store, caplog):
+async def test_no_kernel_means_local_completions_without_filling_the_store(store, caplog):
+    clock = [1000.0]
+    ids = (f"c{n}" for n in itertools.count(1))
+    client = CompletionClient(store, requested_by="page-1", options=Options(debounce_ms=0, response_timeout_ms=50,
+                              no_kernel_backoff_ms=10_000), clock=lambda: clock[0], new_id=lambda: next(ids))
+    source = "values = []\nval"
     with caplog.at_level(logging.WARNING, logger="livecomplete"):
-        assert await make_client(store).complete("cell-1", "os.", 3) is None
-    assert "no answer within 200 ms (is a kernel running?)" in caplog.text
+        result = await client.complete("cell-1", source, len(source))
+    assert [o["label"] for o in result["options"]] == ["values", "ValueError"]  # the cell's name, then builtins
+    assert result["options"][0]["detail"] == "name in this cell (no kernel)"
+    assert "no kernel answered within 50 ms: completing locally for the next 10 s" in caplog.text
     assert store.watcher_count == 0  # the subscription was released
+    # While backing off, typing completes locally and commits nothing.
+    for _ in range(5):
+        assert (await client.complete("cell-1", source, len(source)))["options"][0]["label"] == "values"
+    assert len(store.requests) == 1
+    # After the back-off, it asks the store again.
+    clock[0] += 10_001
+    answer_with(store, [{"text": "values", "kind": "variable"}])
+    assert (await client.complete("cell-1", source, len(source)))["options"][0]["detail"] == "variable"
+    assert len(store.requests) == 2
 
 
 async def test_cancelling_a_waiting_query_releases_its_subscription(store):
@@ -101,7 +117,7 @@ async def test_an_invalid_answer_is_ignored_with_a_warning(store, caplog):
         query = asyncio.ensure_future(client.complete("cell-1", "os.", 3))
         await asyncio.sleep(0.02)
         store.commit_raw_response({"completionId": "c1", "suggestions": "boom", "status": "success", "timestamp": 1})
-        assert await query is None  # the only answer was invalid: times out, shows nothing
+        assert await query is None  # the only answer was invalid: no popup from it (nor locally after "os.")
     assert "ignored an invalid answer: suggestions must be a list" in caplog.text
 
 

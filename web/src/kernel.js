@@ -1,5 +1,6 @@
-// Page-side handle of the kernel worker: starts it, reports its state, and turns calls into
-// promises. States: 'starting', 'ready', 'busy' (running a cell), 'error' (failed to start).
+// Page-side handle of the kernel worker: starts it, reports its state, turns calls into promises,
+// and restarts it. States: 'starting', 'ready', 'busy' (running a cell), 'error' (failed to
+// start, or reported not responding by the kernel agent: a restart brings it back).
 import KernelWorkerScript from './kernel.worker.js?worker'
 
 export class KernelWorker extends EventTarget {
@@ -11,12 +12,40 @@ export class KernelWorker extends EventTarget {
   #pending = new Map()
   #runs = 0
 
+  #start
+
   constructor({ baseUrl, options = {} }) {
     super()
-    this.#worker = new KernelWorkerScript({ name: 'livecomplete-kernel' })
-    this.#worker.onmessage = ({ data }) => this.#receive(data)
-    this.#worker.onerror = (event) => this.#setState('error', event.message || 'the kernel worker crashed')
-    this.#worker.postMessage({ type: 'start', baseUrl, optionsJson: JSON.stringify(options) })
+    this.#start = { type: 'start', baseUrl, optionsJson: JSON.stringify(options) }
+    this.#launch()
+  }
+
+  #launch() {
+    const worker = new KernelWorkerScript({ name: 'livecomplete-kernel' })
+    worker.onmessage = ({ data }) => worker === this.#worker && this.#receive(data)
+    worker.onerror = (event) => worker === this.#worker && this.#setState('error', event.message || 'the kernel worker crashed')
+    worker.postMessage(this.#start)
+    this.#worker = worker
+  }
+
+  /**
+   * Stop the kernel (even one stuck in a call) and start a fresh one. Its namespace is gone:
+   * cells must run again. Calls still waiting are rejected.
+   */
+  restart() {
+    this.#worker.terminate()
+    this.#rejectPending('the kernel was restarted')
+    this.#runs = 0
+    this.info = null
+    this.#setState('starting', 'restarting')
+    this.#launch()
+    this.dispatchEvent(new CustomEvent('restart'))
+  }
+
+  /** A call did not return in time (a hung completion): report it so the page offers a restart. */
+  markUnresponsive(reason) {
+    if (this.state === 'error') return
+    this.#setState('error', `not responding: ${reason}`)
   }
 
   /** Run a cell: resolves to {executionCount, stdout, stderr, value, error}. */
@@ -45,12 +74,17 @@ export class KernelWorker extends EventTarget {
 
   terminate() {
     this.#worker.terminate()
-    for (const { reject } of this.#pending.values()) reject(new Error('the kernel was stopped'))
-    this.#pending.clear()
+    this.#rejectPending('the kernel was stopped')
     this.#setState('error', 'stopped')
   }
 
+  #rejectPending(reason) {
+    for (const { reject } of this.#pending.values()) reject(new Error(reason))
+    this.#pending.clear()
+  }
+
   #call(type, args) {
+    // Stopped, or stuck in a call: anything sent now would queue behind it forever.
     if (this.state === 'error') return Promise.reject(new Error(`the kernel is not running (${this.detail})`))
     const id = ++this.#nextId
     return new Promise((resolve, reject) => {
@@ -66,8 +100,7 @@ export class KernelWorker extends EventTarget {
       return this.#setState(this.#runs ? 'busy' : 'ready', 'ready')
     }
     if (message.type === 'failed') {
-      for (const { reject } of this.#pending.values()) reject(new Error(message.error))
-      this.#pending.clear()
+      this.#rejectPending(message.error)
       return this.#setState('error', message.error)
     }
     const call = this.#pending.get(message.id)

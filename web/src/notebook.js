@@ -42,6 +42,9 @@ export function mountNotebook(root, lc) {
     await cell.run()
   }
   addButton.addEventListener('click', () => addCell().view.focus())
+  lc.kernel.addEventListener('restart', () => {
+    for (const node of cells.children) node.cell.markStale()
+  })
 
   addCell(WELCOME)
   addCell()
@@ -50,14 +53,24 @@ export function mountNotebook(root, lc) {
 
 function header(lc) {
   const kernelStatus = el('span', { id: 'kernel-status', className: 'status' })
+  const restart = el('button', {
+    id: 'restart-kernel', type: 'button', className: 'restart', textContent: 'Restart kernel', hidden: true,
+    title: 'Stop the kernel and start a fresh one (variables from cells are lost)',
+  })
+  restart.addEventListener('click', () => lc.kernel.restart())
   const completionStatus = el('span', { id: 'completion-status', className: 'status' })
   const show = (node, texts, { state, detail }) => {
     node.dataset.state = state
     node.textContent = texts[state](detail)
   }
+  // Offered when the kernel is stuck or stopped, and while a cell runs (it may never end).
+  const showRestart = ({ state }) => { restart.hidden = !(state === 'error' || state === 'busy') }
   show(kernelStatus, STATE_TEXT, lc.kernel)
   show(completionStatus, COMPLETION_TEXT, lc)
-  lc.kernel.addEventListener('state', (e) => show(kernelStatus, STATE_TEXT, e.detail))
+  lc.kernel.addEventListener('state', (e) => {
+    show(kernelStatus, STATE_TEXT, e.detail)
+    showRestart(e.detail)
+  })
   lc.addEventListener('state', (e) => show(completionStatus, COMPLETION_TEXT, e.detail))
   return el('header', { className: 'bar' }, [
     el('h1', { textContent: 'livecomplete' }),
@@ -65,6 +78,7 @@ function header(lc) {
     el('span', { className: 'spacer' }),
     completionStatus,
     kernelStatus,
+    restart,
   ])
 }
 
@@ -104,7 +118,14 @@ function storagePanel(lc) {
     )
   }
   lc.addEventListener('cleanup', () => refresh())
-  lc.ready.then(refresh)
+  lc.ready.then(() => {
+    if (lc.storageProblem) {
+      // Said once, where the person looks for storage.
+      panel.before(el('p', { className: 'banner', id: 'storage-problem', textContent: lc.storageProblem }))
+      cleanButton.disabled = true
+    }
+    return refresh()
+  })
   panel.addEventListener('toggle', () => panel.open && refresh())
   cleanButton.addEventListener('click', async () => {
     cleanButton.disabled = true
@@ -169,6 +190,12 @@ class Cell {
     }
   }
 
+  /** The kernel restarted: this cell's output came from a namespace that is gone. */
+  markStale() {
+    if (this.prompt.textContent !== '[ ]:') this.prompt.textContent = '[ ]:'
+    this.output.classList.add('stale')
+  }
+
   showOutput({ stdout = '', stderr = '', value = null, error = null }) {
     const blocks = [
       ['stdout', stdout],
@@ -177,6 +204,7 @@ class Cell {
       ['error', error ?? ''],
     ].filter(([, text]) => text)
     // textContent only: output is the user's program talking, never markup.
+    this.output.classList.remove('stale')
     this.output.replaceChildren(...blocks.map(([kind, text]) => el('pre', { className: kind, textContent: text })))
   }
 }
