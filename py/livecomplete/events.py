@@ -142,10 +142,13 @@ class CompletionResponse:
         items = fields.get("suggestions")
         if not isinstance(items, (list, tuple)):
             raise InvalidEvent(f"suggestions must be a list, got {type(items).__name__}")
-        if len(items) > options.max_suggestions:
+        # A stored row may carry `offered`: how many the event had before the store capped them.
+        offered = fields.get("offered")
+        total = offered if isinstance(offered, int) and offered > len(items) else len(items)
+        if total > options.max_suggestions:
             log.warning(
                 "completion %s: keeping the first %d of %d suggestions",
-                completion_id, options.max_suggestions, len(items),
+                completion_id, min(options.max_suggestions, len(items)), total,
             )
             items = items[: options.max_suggestions]
         suggestions = []

@@ -119,6 +119,14 @@ def test_too_many_suggestions_are_cut_with_a_warning(caplog):
     assert "keeping the first 5 of 20 suggestions" in caplog.text
 
 
+def test_a_row_cut_by_the_store_still_warns_with_the_offered_count(caplog):
+    raw = response_event(suggestions=[{"text": f"n{i}", "kind": "variable"} for i in range(10)], offered=100_000)
+    with caplog.at_level(logging.WARNING, logger="livecomplete"):
+        response = CompletionResponse.from_event(raw, Options(max_suggestions=5))
+    assert len(response.suggestions) == 5
+    assert "keeping the first 5 of 100000 suggestions" in caplog.text
+
+
 def test_long_documentation_is_truncated_not_dropped():
     raw = response_event(suggestions=[{"text": "f", "kind": "function", "documentation": "d" * 50}])
     response = CompletionResponse.from_event(raw, Options(max_documentation_chars=10))

@@ -31,6 +31,11 @@ export class Livecomplete extends EventTarget {
   store = null
   /** The newest cleanup report (also sent as a 'cleanup' event). */
   lastCleanup = null
+  /** The store's events, tables and named queries, for inspection and tools. */
+  schema = { events, tables, queries }
+  /** Whether the completion store lives in OPFS; when not, `storageProblem` says why. */
+  persisted = null
+  storageProblem = null
   #session = null
   #queries = 0
 
@@ -51,11 +56,16 @@ export class Livecomplete extends EventTarget {
   }
 
   async #start(baseUrl) {
-    const [store, pyodide] = await Promise.all([
+    const [{ store, persisted, whyNotPersisted }, pyodide] = await Promise.all([
       openCompletionStore(this.notebookId),
       loadPython({ baseUrl, wheels: 'page', onProgress: (detail) => this.#setState('starting', detail) }),
     ])
     this.store = store
+    this.persisted = persisted
+    if (!persisted) {
+      this.storageProblem = `Completions are kept in memory for this page only: ${whyNotPersisted}.`
+      console.warn(`[livecomplete] ${this.storageProblem}`)
+    }
     const browser = pyodide.pyimport('livecomplete._browser')
     this.#session = browser.start({
       store,
@@ -66,6 +76,7 @@ export class Livecomplete extends EventTarget {
       optionsJson: JSON.stringify(this.options),
       storeDirectory: completionStoreDirectory(this.notebookId),
       storageFormatVersion,
+      persisted,
       onCleanup: (reportJson) => {
         this.lastCleanup = JSON.parse(reportJson)
         this.dispatchEvent(new CustomEvent('cleanup', { detail: this.lastCleanup }))

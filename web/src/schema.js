@@ -61,8 +61,27 @@ export const tables = {
       // How many answers arrived for the request. The first one is kept; more than 1 means two
       // kernels answered (each request should be answered exactly once).
       answers: State.SQLite.integer({ default: 1 }),
+      // How many suggestions the answer carried; `suggestions` keeps at most STORED_LIMITS.suggestions.
+      offered: State.SQLite.integer({ default: 0 }),
     },
   }),
+}
+
+// Hard caps on what an answer puts into state, whatever a client committed: the materializer runs
+// identically on every client, so state stays bounded and deterministic. The page's options
+// (maxSuggestions, maxDocumentationChars, maxDetailChars) can only lower these.
+export const STORED_LIMITS = { suggestions: 1000, documentationChars: 4000, detailChars: 400, textChars: 200 }
+
+const clip = (text, max) => (typeof text === 'string' && text.length > max ? `${text.slice(0, max - 1)}…` : text)
+
+function boundedSuggestions(suggestions) {
+  return suggestions.slice(0, STORED_LIMITS.suggestions).map(({ text, kind, documentation, insertText, detail }) => ({
+    text: clip(text, STORED_LIMITS.textChars),
+    kind: clip(kind, STORED_LIMITS.textChars),
+    ...(documentation === undefined ? {} : { documentation: clip(documentation, STORED_LIMITS.documentationChars) }),
+    ...(insertText === undefined ? {} : { insertText: clip(insertText, STORED_LIMITS.textChars) }),
+    ...(detail === undefined ? {} : { detail: clip(detail, STORED_LIMITS.detailChars) }),
+  }))
 }
 
 const materializers = State.SQLite.materializers(events, {
@@ -73,7 +92,14 @@ const materializers = State.SQLite.materializers(events, {
     const [first] = query(tables.completionResponses.where({ id: completionId }))
     if (first) return tables.completionResponses.update({ answers: first.answers + 1 }).where({ id: completionId })
     return [
-      tables.completionResponses.insert({ id: completionId, suggestions, status, timestamp }),
+      tables.completionResponses.insert({
+        id: completionId,
+        suggestions: boundedSuggestions(suggestions),
+        // How many the answer carried, so a reader can tell it was cut.
+        offered: suggestions.length,
+        status,
+        timestamp,
+      }),
       tables.completionRequests.update({ answered: true }).where({ id: completionId }),
     ]
   },

@@ -1,6 +1,6 @@
 // Opens a notebook's completion store (`${notebookId}-completions`, persisted in OPFS) and
 // names the two queries the Python side subscribes to.
-import { makePersistedAdapter } from '@livestore/adapter-web'
+import { makeInMemoryAdapter, makePersistedAdapter } from '@livestore/adapter-web'
 import { liveStoreStorageFormatVersion } from '@livestore/common'
 import LiveStoreSharedWorker from '@livestore/adapter-web/shared-worker?sharedworker'
 import { createStorePromise, queryDb } from '@livestore/livestore'
@@ -17,14 +17,29 @@ export const storageFormatVersion = liveStoreStorageFormatVersion
 export const completionStoreDirectory = (notebookId) =>
   `livestore-${completionStoreId(notebookId)}@${storageFormatVersion}`
 
-/** Open (or create) the notebook's completion store in OPFS; shared across the origin's tabs. */
+/**
+ * Open (or create) the notebook's completion store. In OPFS, shared across the origin's tabs,
+ * when the browser allows it; otherwise in memory for this page only.
+ * Resolves to {store, persisted, whyNotPersisted}.
+ */
 export async function openCompletionStore(notebookId) {
-  const adapter = makePersistedAdapter({
-    storage: { type: 'opfs' },
-    worker: LiveStoreWorker,
-    sharedWorker: LiveStoreSharedWorker,
-  })
-  return createStorePromise({ schema, adapter, storeId: completionStoreId(notebookId) })
+  const whyNotPersisted = await opfsUnavailableBecause()
+  const adapter = whyNotPersisted
+    ? makeInMemoryAdapter()
+    : makePersistedAdapter({ storage: { type: 'opfs' }, worker: LiveStoreWorker, sharedWorker: LiveStoreSharedWorker })
+  const store = await createStorePromise({ schema, adapter, storeId: completionStoreId(notebookId) })
+  return { store, persisted: !whyNotPersisted, whyNotPersisted }
+}
+
+/** Why OPFS cannot be used here (storage denied, unsupported browser), or null when it can. */
+async function opfsUnavailableBecause() {
+  try {
+    if (!navigator.storage?.getDirectory) return 'this browser has no Origin Private File System'
+    await navigator.storage.getDirectory()
+    return null
+  } catch (error) {
+    return `the browser refused OPFS storage (${error?.name ?? 'Error'}: ${error?.message ?? error})`
+  }
 }
 
 /** Query builders the Python side subscribes to (plain arguments in, LiveStore queries out). */

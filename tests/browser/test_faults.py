@@ -1,0 +1,124 @@
+"""Faults fed for real: a hung Jedi call, a cell that runs long, hostile answers, no OPFS."""
+
+from playwright.sync_api import expect
+
+HANG_CELL = """class Hang:
+    def __dir__(self):
+        while True:
+            pass
+stuck = Hang()"""
+
+
+def test_a_hung_completion_is_noticed_answered_timeout_and_restart_brings_completions_back(open_notebook):
+    notebook = open_notebook(options={"kernelTimeoutMs": 1500})
+    notebook.set_cell(0, HANG_CELL)
+    notebook.run_cell(0)
+    notebook.set_cell(1, "")
+    notebook.type(1, "stuck.")  # Jedi calls dir(stuck): the kernel never returns
+
+    status = notebook.page.locator("#kernel-status")
+    expect(status).to_have_attribute("data-state", "error", timeout=10_000)
+    expect(status).to_contain_text("not responding")
+    requests = notebook.stored_events()
+    hung = next(r for r in requests["responses"] if r["id"] == requests["requests"][-1]["id"])
+    assert hung["status"] == "timeout"
+
+    # Typing never blocks: the page answers keys while the kernel is stuck.
+    notebook.type(2, "still typing", delay_ms=20)
+    assert notebook.cell_text(2) == "still typing"
+
+    notebook.page.locator("#restart-kernel").click()
+    expect(status).to_have_attribute("data-state", "ready", timeout=60_000)
+    expect(notebook.page.locator("#restart-kernel")).to_be_hidden()
+    expect(notebook.cell(0).locator(".prompt")).to_have_text("[ ]:")  # its namespace is gone
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pa")
+    notebook.wait_for_option("path")
+
+
+def test_while_a_cell_runs_completions_come_at_once_from_the_cell_and_say_so(open_notebook):
+    notebook = open_notebook()
+    notebook.set_cell(0, "import time\ntime.sleep(8)")
+    notebook.editor(0).click()
+    notebook.page.keyboard.press("Shift+Enter")
+    expect(notebook.page.locator("#kernel-status")).to_have_attribute("data-state", "busy")
+    expect(notebook.page.locator("#restart-kernel")).to_be_visible()
+
+    notebook.set_cell(1, "total_count = 3\n")
+    notebook.type(1, "tot")
+    option = notebook.wait_for_option("total_count", timeout_ms=5_000)
+    expect(option.locator(".cm-completionDetail")).to_have_text("name in this cell (kernel busy running a cell)")
+    assert notebook.page.locator("#kernel-status").get_attribute("data-state") == "busy"  # answered before the cell ended
+    response = notebook.stored_events()["responses"][-1]
+    assert response["status"] == "timeout"
+
+
+HOSTILE_ANSWERER = """victim => {
+  const { store, schema } = window.livecomplete
+  const { events, queries } = schema
+  const huge = Array.from({ length: 100000 }, (_, i) => ({ text: `name${i}`, kind: 'variable' }))
+  window.hostileAnswers = 0
+  store.subscribe(queries.openRequestsFor(victim), (requests) => {
+    for (const request of requests) {
+      window.hostileAnswers += 1
+      store.commit(events.completionReceived({
+        completionId: request.id,
+        status: 'success',
+        timestamp: Date.now(),
+        suggestions: [
+          { text: '<img src=x onerror="window.pwned=1">', kind: '<b>kind</b>',
+            detail: '<script>window.pwned=2</script>',
+            documentation: '<img src=x onerror="window.pwned=3">' + 'x'.repeat(1024 * 1024) },
+          ...huge,
+        ],
+      }))
+    }
+  })
+}"""
+
+
+def test_hostile_answers_from_another_client_are_cut_down_and_shown_as_text(open_notebook, notebook_id):
+    """A second tab races the victim's (hung, so slow) kernel with markup, 100,000 options, 1 MB docs."""
+    victim = open_notebook(notebook_id, options={"kernelTimeoutMs": 10_000})
+    attacker = open_notebook(notebook_id)
+    victim.set_cell(0, HANG_CELL)
+    victim.run_cell(0)
+    attacker.page.evaluate(HOSTILE_ANSWERER, victim.client_id())
+    warnings = []
+    victim.page.on("console", lambda m: m.type == "warning" and warnings.append(m.text))
+
+    victim.set_cell(1, "")
+    victim.type(1, "stuck.")
+    first = victim.popup.locator("li").first
+    expect(first).to_be_visible(timeout=15_000)
+
+    assert victim.popup.locator(".cm-completionLabel").first.inner_text() == '<img src=x onerror="window.pwned=1">'
+    assert victim.popup.locator("img, script, b").count() == 0
+    info = victim.page.locator(".cm-completionInfo")
+    expect(info).to_be_visible()
+    assert info.locator("*").count() == 0
+    assert len(info.inner_text()) <= 2_000
+    assert victim.page.evaluate("window.pwned") is None
+    assert any("keeping the first 500 of 100001 suggestions" in w for w in warnings), warnings
+    assert attacker.page.evaluate("window.hostileAnswers") >= 1
+
+
+def test_without_opfs_completions_run_on_an_in_memory_store_and_the_page_says_so(context, base_url, notebook_id):
+    from notebook_page import NotebookPage
+
+    context.add_init_script("""
+      StorageManager.prototype.getDirectory = () =>
+        Promise.reject(new DOMException('storage access denied', 'SecurityError'))
+    """)
+    notebook = NotebookPage(context.new_page(), base_url)
+    notebook.open(notebook_id)
+    expect(notebook.page.locator("#storage-problem")).to_contain_text(
+        "Completions are kept in memory for this page only: the browser refused OPFS storage (SecurityError")
+    assert notebook.page.locator(".banner").count() == 1  # said once
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pa")
+    notebook.wait_for_option("path")
+    assert notebook.page.evaluate("window.livecomplete.persisted") is False
+    report = notebook.cleanup_now()
+    assert (report["ran"], report["note"]) == (False, "OPFS is not available: nothing stored to clean")
+    notebook.assert_no_errors()
