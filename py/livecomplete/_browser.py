@@ -19,6 +19,7 @@ from pyodide.ffi import JsProxy, create_proxy, to_js  # type: ignore[import-not-
 
 from . import _opfs
 from .agent import KernelAgent
+from .audit import AnswerAudit
 from .cleanup import DAY_MS, CleanupReport, CleanupSchedule, run_round
 from .client import CompletionClient
 from .events import CompletionRequest, CompletionResponse, Suggestion
@@ -54,6 +55,9 @@ class LiveStoreCompletions:
 
     def watch_open_requests(self, requested_by: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
         return self._watch(self._queries.openRequestsFor(requested_by), on_rows)
+
+    def watch_anomalies(self, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
+        return self._watch(self._queries.anomalies(), on_rows)
 
     def _watch(self, query: JsProxy, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
         callback = create_proxy(lambda rows: on_rows([row_to_event(row) for row in rows.to_py()]))
@@ -197,6 +201,7 @@ def start(config: JsProxy) -> PageSession:
     client = CompletionClient(store, requested_by=config.clientId, options=options)
     agent = KernelAgent(store, WorkerKernel(config.kernel), agent_id=config.clientId, options=options)
     agent.start()
+    AnswerAudit(store).start()
     cleanup = _cleanup_schedule(config, options)
     if config.persisted:
         cleanup.start()

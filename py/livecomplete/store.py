@@ -28,6 +28,10 @@ class CompletionStore(Protocol):
     def watch_response(self, completion_id: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
         """Call `on_rows` with the responses stored for `completion_id` (now, and on every change)."""
 
+    def watch_anomalies(self, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
+        """Call `on_rows` with `{completionId, answers, requested}` for every answer the store
+        holds but does not use: `answers > 1`, or `requested` false (now, and on every change)."""
+
     def watch_open_requests(
         self, requested_by: str, on_rows: Callable[[Sequence[Row]], None]
     ) -> Unsubscribe:

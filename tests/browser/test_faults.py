@@ -122,3 +122,46 @@ def test_without_opfs_completions_run_on_an_in_memory_store_and_the_page_says_so
     report = notebook.cleanup_now()
     assert (report["ran"], report["note"]) == (False, "OPFS is not available: nothing stored to clean")
     notebook.assert_no_errors()
+
+
+def test_a_kernel_that_cannot_start_is_named_and_completions_stay_local(context, base_url, notebook_id):
+    from notebook_page import NotebookPage
+
+    context.route("**/wheels/jedi-*.whl", lambda route: route.abort())
+    notebook = NotebookPage(context.new_page(), base_url)
+    notebook.page.goto(f"{base_url}/?notebook={notebook_id}")
+    status = notebook.page.locator("#kernel-status")
+    expect(status).to_have_attribute("data-state", "error", timeout=60_000)
+    expect(status).to_contain_text("No module named 'jedi'")
+    expect(notebook.page.locator("#restart-kernel")).to_be_visible()
+    expect(notebook.page.locator("#completion-status")).to_have_attribute("data-state", "ready", timeout=60_000)
+
+    notebook.set_cell(1, "values = []\n")
+    notebook.type(1, "val")
+    option = notebook.wait_for_option("values")
+    expect(option.locator(".cm-completionDetail")).to_have_text("name in this cell (kernel stopped)")
+
+
+def test_extra_answers_from_another_client_are_ignored_with_one_warning_each(open_notebook, notebook_id):
+    first = open_notebook(notebook_id)
+    second = open_notebook(notebook_id)
+    warnings = []
+    first.page.on("console", lambda m: m.type == "warning" and warnings.append(m.text))
+    first.set_cell(1, "import os\n")
+    first.type(1, "os.pa")
+    first.wait_for_option("path")
+    answered = first.stored_events()["requests"][-1]["id"]
+    second.page.wait_for_function("id => window.livecomplete.storedEvents().requests.some(r => r.id === id)", arg=answered)
+    second.page.evaluate("""answered => {
+      const { store, schema: { events } } = window.livecomplete
+      const junk = (completionId) => events.completionReceived({
+        completionId, status: 'success', timestamp: Date.now(), suggestions: [{ text: 'junk', kind: 'variable' }] })
+      store.commit(junk(answered), junk('ghost-request'))
+    }""", answered)
+
+    first.page.wait_for_function("() => window.livecomplete.storedEvents().responses.some(r => r.id === 'ghost-request')")
+    first.page.wait_for_timeout(200)
+    assert sum(f"completion {answered} received 2 answers" in w for w in warnings) == 1, warnings
+    assert sum("ignored an answer for completion ghost-request" in w for w in warnings) == 1, warnings
+    response = next(r for r in first.stored_events()["responses"] if r["id"] == answered)
+    assert "junk" not in [s["text"] for s in response["suggestions"]]  # the first answer stands

@@ -41,6 +41,16 @@ class MemoryStore:
             ]
         return self._watch(rows, on_rows)
 
+    def watch_anomalies(self, on_rows):
+        def rows():
+            requested = {r.get("completionId") for r in self.requests}
+            return [
+                {"completionId": i, "answers": n, "requested": int(i in requested)}
+                for i, n in self.answer_counts.items()
+                if n > 1 or i not in requested
+            ]
+        return self._watch(rows, on_rows)
+
     # -- what a hostile or buggy client could write
     def commit_raw_request(self, event: dict[str, Any]) -> None:
         self.requests.append(dict(event))

@@ -85,9 +85,13 @@ function boundedSuggestions(suggestions) {
 }
 
 const materializers = State.SQLite.materializers(events, {
-  // A replayed or duplicated event never overwrites the first one with the same id.
-  'v1.CompletionRequested': ({ completionId, ...request }) =>
-    tables.completionRequests.insert({ id: completionId, ...request }).onConflict('id', 'ignore'),
+  // A replayed or duplicated event never overwrites the first one with the same id. A request
+  // whose answer is already here (events from other clients can arrive in any order) is born
+  // answered, so no kernel answers it again.
+  'v1.CompletionRequested': ({ completionId, ...request }, { query }) => {
+    const answered = query(tables.completionResponses.where({ id: completionId })).length > 0
+    return tables.completionRequests.insert({ id: completionId, ...request, answered }).onConflict('id', 'ignore')
+  },
   'v1.CompletionReceived': ({ completionId, suggestions, status, timestamp }, { query }) => {
     const [first] = query(tables.completionResponses.where({ id: completionId }))
     if (first) return tables.completionResponses.update({ answers: first.answers + 1 }).where({ id: completionId })

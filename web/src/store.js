@@ -3,7 +3,7 @@
 import { makeInMemoryAdapter, makePersistedAdapter } from '@livestore/adapter-web'
 import { liveStoreStorageFormatVersion } from '@livestore/common'
 import LiveStoreSharedWorker from '@livestore/adapter-web/shared-worker?sharedworker'
-import { createStorePromise, queryDb } from '@livestore/livestore'
+import { createStorePromise, queryDb, Schema } from '@livestore/livestore'
 import LiveStoreWorker from './livestore.worker.js?worker'
 import { events, schema, tables } from './schema.js'
 
@@ -46,6 +46,18 @@ async function opfsUnavailableBecause() {
 export const queries = {
   responseFor: (completionId) =>
     queryDb(tables.completionResponses.where({ id: completionId }), { label: `response:${completionId}` }),
+  // Answers the store holds but will not use: extra answers to one request, answers to no request.
+  anomalies: () =>
+    queryDb(
+      {
+        query: `SELECT s.id, s.answers,
+                  EXISTS (SELECT 1 FROM completionRequests r WHERE r.id = s.id) AS requested
+                FROM completionResponses s
+                WHERE s.answers > 1 OR NOT EXISTS (SELECT 1 FROM completionRequests r WHERE r.id = s.id)`,
+        schema: Schema.Array(Schema.Struct({ id: Schema.String, answers: Schema.Number, requested: Schema.Number })),
+      },
+      { label: 'anomalies' },
+    ),
   openRequestsFor: (requestedBy) =>
     queryDb(
       tables.completionRequests.where({ requestedBy, answered: false }).orderBy('timestamp', 'asc'),
