@@ -47,8 +47,8 @@ class LiveStoreCompletions:
     def commit_request(self, request: CompletionRequest) -> None:
         self._store.commit(self._events.completionRequested(_to_js(request.to_event())))
 
-    def commit_response(self, response: CompletionResponse) -> None:
-        self._store.commit(self._events.completionReceived(_to_js(response.to_event())))
+    def commit_responses(self, responses: Sequence[CompletionResponse]) -> None:
+        self._store.commit(*(self._events.completionReceived(_to_js(r.to_event())) for r in responses))
 
     def watch_response(self, completion_id: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
         return self._watch(self._queries.responseFor(completion_id), on_rows)

@@ -1,10 +1,12 @@
 """Kernel side of the store: observe unanswered requests, ask the kernel, commit the answer.
 
-The agent watches the store for open `v1.CompletionRequested` events addressed to it, hands each
-to a kernel backend (a Pyodide worker in the page, or the kernel in-process), and commits exactly
-one `v1.CompletionReceived` per request: `success`; `error` when the kernel raised; `timeout` when
-the kernel cannot answer in time (starting, busy running a cell, or a call that did not return
-within `kernelTimeoutMs`), then with local suggestions (`fallback`) marked as such.
+The agent watches the store for open `v1.CompletionRequested` events addressed to it, hands the
+newest of each cell to a kernel backend (a Pyodide worker in the page, or the kernel in-process),
+and commits exactly one `v1.CompletionReceived` per request: `success`; `error` when the kernel
+raised; `timeout` when the kernel cannot answer in time (starting, busy running a cell, or a call
+that did not return within `kernelTimeoutMs`), then with local suggestions (`fallback`) marked as
+such. A request superseded by a newer one from the same cell is never computed: it is answered
+with `timeout` and no suggestions, together with the others superseded within `supersededFlushMs`.
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ class KernelAgent:
         # tab's events arrive first, and for a moment an answered request reads as open again;
         # remembering the answers keeps it from being answered twice.
         self._answered: collections.OrderedDict[str, None] = collections.OrderedDict()
+        # The newest request seen per cell, by (timestamp, arrival): older ones are superseded.
+        self._newest: dict[str, tuple[float, int, str]] = {}
+        self._arrivals = 0
+        self._undispatched: list[CompletionRequest] = []
+        self._unflushed: list[CompletionResponse] = []
         self._tasks: set[asyncio.Task[None]] = set()
         # The kernel computes one completion at a time; queueing here keeps each call's timeout
         # about its own work, not about the calls ahead of it.
@@ -79,7 +86,7 @@ class KernelAgent:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        for task in self._tasks:
+        for task in list(self._tasks):
             task.cancel()
 
     async def drain(self) -> None:
@@ -88,6 +95,7 @@ class KernelAgent:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def _on_open_requests(self, rows: Sequence[Any]) -> None:
+        fresh = []
         for row in rows:
             try:
                 request = CompletionRequest.from_event(row, self.options)
@@ -101,26 +109,67 @@ class KernelAgent:
             ):
                 continue
             self._in_flight.add(request.completion_id)
-            task = asyncio.ensure_future(self._answer(request))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._arrivals += 1
+            rank = (request.timestamp, self._arrivals, request.completion_id)
+            if rank > self._newest.get(request.cell_id, (-1.0, 0, "")):
+                self._newest[request.cell_id] = rank
+            fresh.append(request)
+        if fresh:
+            self._undispatched.extend(fresh)
+            if len(self._undispatched) == len(fresh):
+                # One dispatch for everything that arrives before it runs (a burst is one batch),
+                # and not inside the subscription callback: committing there would re-enter it.
+                self._track(asyncio.ensure_future(self._dispatch()))
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _superseded(self, request: CompletionRequest) -> bool:
+        return self._newest[request.cell_id][2] != request.completion_id
+
+    async def _dispatch(self) -> None:
+        fresh, self._undispatched = self._undispatched, []
+        superseded = [r for r in fresh if self._superseded(r)]
+        if superseded:
+            self._unflushed.extend(self._response(r, (), "timeout") for r in superseded)
+            if len(self._unflushed) == len(superseded):
+                self._track(asyncio.ensure_future(self._flush_superseded()))
+        for request in fresh:
+            if not self._superseded(request):
+                self._track(asyncio.ensure_future(self._answer(request)))
+
+    async def _flush_superseded(self) -> None:
+        await asyncio.sleep(self.options.superseded_flush_ms / 1000)
+        responses, self._unflushed = self._unflushed, []
+        self._commit(responses)
 
     async def _answer(self, request: CompletionRequest) -> None:
-        try:
-            async with self._kernel_turn:
+        async with self._kernel_turn:
+            if self._superseded(request):  # a newer request of its cell came while it waited
+                suggestions, status = (), "timeout"
+            else:
                 suggestions, status = await self._compute(request)
-            response = CompletionResponse(
-                completion_id=request.completion_id,
-                suggestions=tuple(suggestions[: self.options.max_suggestions]),
-                status=status,
-                timestamp=self._clock(),
-            )
-            self._store.commit_response(response)
-            self._remember_answered(request.completion_id)
+        self._commit([self._response(request, suggestions, status)])
+
+    def _response(self, request: CompletionRequest, suggestions: Sequence[Suggestion], status: Status) -> CompletionResponse:
+        return CompletionResponse(
+            completion_id=request.completion_id,
+            suggestions=tuple(suggestions[: self.options.max_suggestions]),
+            status=status,
+            timestamp=self._clock(),
+        )
+
+    def _commit(self, responses: list[CompletionResponse]) -> None:
+        try:
+            self._store.commit_responses(responses)
+            for response in responses:
+                self._remember_answered(response.completion_id)
         except Exception:
-            log.exception("kernel agent: could not answer completion %s", request.completion_id)
+            log.exception("kernel agent: could not answer %d completions", len(responses))
         finally:
-            self._in_flight.discard(request.completion_id)
+            for response in responses:
+                self._in_flight.discard(response.completion_id)
 
     def _remember_answered(self, completion_id: str) -> None:
         self._answered[completion_id] = None

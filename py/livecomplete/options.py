@@ -33,6 +33,10 @@ class Options:
     # names) and reporting the kernel as not responding, which offers a restart.
     kernel_timeout_ms: int = 5_000
 
+    # Requests superseded by a newer one from the same cell are answered together, at most this
+    # often: nobody waits for them, and fewer commits keep LiveStore from rebasing under a burst.
+    superseded_flush_ms: int = 300
+
     # Soft budget for one Jedi call: past it, remaining options come without kind details or
     # documentation (names are cheap, `Completion.type`/docstrings are not).
     jedi_budget_ms: int = 250

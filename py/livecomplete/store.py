@@ -22,8 +22,8 @@ class CompletionStore(Protocol):
     def commit_request(self, request: CompletionRequest) -> None:
         """Commit `v1.CompletionRequested`."""
 
-    def commit_response(self, response: CompletionResponse) -> None:
-        """Commit `v1.CompletionReceived`."""
+    def commit_responses(self, responses: Sequence[CompletionResponse]) -> None:
+        """Commit one `v1.CompletionReceived` per response, all in one transaction."""
 
     def watch_response(self, completion_id: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
         """Call `on_rows` with the responses stored for `completion_id` (now, and on every change)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from livecomplete import CompletionRequest, CompletionResponse
+from livecomplete import CompletionRequest
 
 
 class MemoryStore:
@@ -21,14 +21,18 @@ class MemoryStore:
         self.requests: list[dict[str, Any]] = []
         self.responses: dict[str, dict[str, Any]] = {}
         self.answer_counts: dict[str, int] = {}
+        self.commits = 0  # transactions that wrote responses
         self._watchers: list[tuple[Callable[[], list[dict]], Callable[[Sequence[dict]], None]]] = []
 
     # -- the CompletionStore interface
     def commit_request(self, request: CompletionRequest) -> None:
         self.commit_raw_request(request.to_event())
 
-    def commit_response(self, response: CompletionResponse) -> None:
-        self.commit_raw_response(response.to_event())
+    def commit_responses(self, responses) -> None:
+        self.commits += 1
+        for response in responses:
+            self._record_response(response.to_event())
+        self._notify()
 
     def watch_response(self, completion_id, on_rows):
         return self._watch(lambda: [r for i, r in self.responses.items() if i == completion_id], on_rows)
@@ -57,10 +61,14 @@ class MemoryStore:
         self._notify()
 
     def commit_raw_response(self, event: dict[str, Any]) -> None:
+        self.commits += 1
+        self._record_response(event)
+        self._notify()
+
+    def _record_response(self, event: dict[str, Any]) -> None:
         completion_id = event.get("completionId")
         self.answer_counts[completion_id] = self.answer_counts.get(completion_id, 0) + 1
         self.responses.setdefault(completion_id, dict(event))
-        self._notify()
 
     def rebase(self, completion_id: str) -> None:
         """Roll back and replay an answer, as LiveStore does when another tab's events arrive first.

@@ -5,7 +5,7 @@ import logging
 
 from livecomplete import CompletionRequest, KernelAgent, Options, Suggestion
 
-OPTIONS = Options(kernel_timeout_ms=100)
+OPTIONS = Options(kernel_timeout_ms=100, superseded_flush_ms=10)
 
 
 class FakeKernel:
@@ -50,7 +50,7 @@ async def run_agent(store, kernel, requests):
 
 async def test_answers_each_open_request_once(store):
     kernel = FakeKernel()
-    await run_agent(store, kernel, [request("c1"), request("c2")])
+    await run_agent(store, kernel, [request("c1"), request("c2", cell_id="cell-2")])
     assert store.answer_counts == {"c1": 1, "c2": 1}
     assert store.responses["c1"] == {
         "completionId": "c1", "suggestions": [{"text": "path", "kind": "module"}],
@@ -96,7 +96,8 @@ async def test_a_hung_kernel_answers_timeout_with_marked_local_names_and_is_repo
     kernel = FakeKernel("hang")
     source = "ostrich = 1\nos"
     with caplog.at_level(logging.WARNING, logger="livecomplete"):
-        await run_agent(store, kernel, [request("c1", source=source, cursor_position=len(source)), request("c2")])
+        await run_agent(store, kernel, [request("c1", source=source, cursor_position=len(source)),
+                                        request("c2", cell_id="cell-2")])
     assert store.responses["c1"]["status"] == "timeout"
     assert {"text": "ostrich", "kind": "name", "detail": "name in this cell (kernel not responding)"} in (
         store.responses["c1"]["suggestions"])
@@ -134,3 +135,38 @@ async def test_stop_releases_the_subscription(store):
     assert store.watcher_count == 1
     agent.stop()
     assert store.watcher_count == 0
+
+
+async def test_a_burst_from_one_cell_computes_only_the_newest_and_answers_the_rest_at_once(store):
+    kernel = FakeKernel()
+    burst = [request(f"c{i}", timestamp=float(i)) for i in range(1000)]
+    await run_agent(store, kernel, burst)
+    assert len(store.answer_counts) == 1000 and set(store.answer_counts.values()) == {1}
+    assert store.responses["c999"]["status"] == "success"
+    assert {store.responses[f"c{i}"]["status"] for i in range(999)} == {"timeout"}
+    assert store.responses["c0"]["suggestions"] == []
+    assert len(kernel.calls) == 1
+    assert store.commits <= 3  # superseded ones in one transaction, not one each
+
+
+async def test_each_cell_keeps_its_own_newest_request(store):
+    kernel = FakeKernel()
+    await run_agent(store, kernel, [
+        request("a1", cell_id="a", timestamp=1.0), request("b1", cell_id="b", timestamp=2.0),
+        request("a2", cell_id="a", timestamp=3.0),
+    ])
+    assert {k: v["status"] for k, v in store.responses.items()} == {"a1": "timeout", "b1": "success", "a2": "success"}
+
+
+async def test_a_request_superseded_while_waiting_for_the_kernel_is_not_computed(store):
+    kernel = FakeKernel()
+    agent = KernelAgent(store, kernel, agent_id="page-1", options=OPTIONS)
+    agent.start()
+    store.commit_request(request("old", cell_id="x", timestamp=1.0))
+    store.commit_request(request("other", cell_id="y", timestamp=1.5))
+    await asyncio.sleep(0)  # "old" and "other" queue for the kernel
+    store.commit_request(request("new", cell_id="x", timestamp=2.0))
+    await agent.drain()
+    assert store.responses["new"]["status"] == "success"
+    assert store.responses["old"]["status"] in ("timeout", "success")  # success if it already ran
+    assert sum(store.answer_counts.values()) == 3
