@@ -59,7 +59,10 @@ export const tables = {
       status: State.SQLite.text(),
       timestamp: State.SQLite.real(),
       // How many answers arrived for the request. The first one is kept; more than 1 means two
-      // kernels answered (each request should be answered exactly once).
+      // kernels answered (each request should be answered exactly once). Caveat, seen with
+      // LiveStore 0.4.0: under heavy cross-tab traffic, a tab that is committing while it receives
+      // others' events can apply an incoming answer twice to its own state (2 of 600 in a burst
+      // test where each answer was committed once), so there it may over-count.
       answers: State.SQLite.integer({ default: 1 }),
       // How many suggestions the answer carried; `suggestions` keeps at most STORED_LIMITS.suggestions.
       offered: State.SQLite.integer({ default: 0 }),
