@@ -107,8 +107,8 @@ def browser_wheels() -> bool:
     missing = [pin for pin in pins if not _wheel_for(pin)]
     if not missing:
         return False
-    run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-         "--dest", str(WHEELS), *missing])
+    run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+         "--dest", str(WHEELS), *missing], quiet=True)
     still_missing = [pin for pin in missing if not _wheel_for(pin)]
     if still_missing:
         raise BuildError(f"pip did not bring a wheel for {', '.join(still_missing)}")
@@ -220,13 +220,15 @@ def stamp(name: str, inputs: Iterable[Path]) -> None:
     (STAMPS / name).write_text(_fingerprint(inputs))
 
 
-def run(command: list[str], **kwargs) -> None:
+def run(command: list[str], *, quiet: bool = False, **kwargs) -> None:
+    """Run a step's tool; `quiet` keeps its output unless it fails (pip's notices break progress lines)."""
     try:
-        subprocess.run(command, check=True, **kwargs)
+        subprocess.run(command, check=True, capture_output=quiet, text=quiet, **kwargs)
     except FileNotFoundError as error:
         raise BuildError(f"cannot run {command[0]}: {error}") from None
     except subprocess.CalledProcessError as error:
-        raise BuildError(f"`{' '.join(command)}` failed with exit code {error.returncode}") from None
+        output = f"\n{error.stdout or ''}{error.stderr or ''}".rstrip() if quiet else ""
+        raise BuildError(f"`{' '.join(command)}` failed with exit code {error.returncode}{output}") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,7 +308,7 @@ def test_environment() -> None:
     print(f"test environment .venv ... installing {', '.join(requirements)}", flush=True)
     if not venv_python().exists():
         run([sys.executable, "-m", "venv", str(VENV)])
-    run([str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *requirements])
+    run([str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", *requirements], quiet=True)
     stamp("test-venv", fingerprint_input)
 
 
