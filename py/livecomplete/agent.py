@@ -97,6 +97,9 @@ class KernelAgent:
     def _on_open_requests(self, rows: Sequence[Any]) -> None:
         fresh = []
         for row in rows:
+            known = row.get("completionId") if isinstance(row, dict) else None
+            if known in self._in_flight or known in self._answered:
+                continue  # seen before: every change re-delivers all open rows
             try:
                 request = CompletionRequest.from_event(row, self.options)
             except InvalidEvent as error:
