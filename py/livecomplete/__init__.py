@@ -3,7 +3,7 @@
 The page's Python (``client``) commits ``v1.CompletionRequested``; a kernel agent (``agent``)
 answers with Jedi (``kernel``) as ``v1.CompletionReceived``; ``hints`` turns the answer into a
 CodeMirror completion result. Everything here imports under plain CPython; only ``_browser``
-needs Pyodide.
+and ``_opfs`` need Pyodide.
 """
 
 from .agent import KernelAgent, KernelBackend

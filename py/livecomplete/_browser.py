@@ -1,8 +1,8 @@
 """The page's Python: binds the client and the kernel agent to LiveStore and the kernel worker.
 
-The only module that touches `js` and `pyodide.ffi`. JavaScript hands `start()` the open store,
-the event constructors, two query builders and the kernel worker handle; everything handed back
-is plain data (JSON strings) or a task JavaScript can await and cancel.
+With `_opfs`, the only modules that touch `js` and `pyodide.ffi`. JavaScript hands `start()` the
+open store, the event constructors, the named queries and the kernel worker handle; everything
+handed back is plain data (JSON strings) or a task JavaScript can await and cancel.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,7 +21,7 @@ from .agent import KernelAgent
 from .audit import AnswerAudit
 from .cleanup import DAY_MS, CleanupReport, CleanupSchedule, run_round
 from .client import CompletionClient
-from .events import CompletionRequest, CompletionResponse, Suggestion
+from .events import CompletionRequest, CompletionResponse, Suggestion, now_ms
 from .options import Options
 from .store import Row, Unsubscribe
 
@@ -131,10 +130,10 @@ class PageSession:
         result = await self._client.complete(cell_id, source, cursor, explicit=explicit)
         return None if result is None else json.dumps(result)
 
-    def cleanup_now(self, now_ms: float | None = None) -> asyncio.Task[str]:
-        """Run a cleanup round now (`now_ms` replaces the clock for ages); JSON report."""
+    def cleanup_now(self, at_ms: float | None = None) -> asyncio.Task[str]:
+        """Run a cleanup round now (`at_ms` replaces the clock for ages); JSON report."""
         # JS `null` arrives as Pyodide's `jsnull`, not None: only a real number replaces the clock.
-        now = float(now_ms) if isinstance(now_ms, (int, float)) and not isinstance(now_ms, bool) else None
+        now = float(at_ms) if isinstance(at_ms, (int, float)) and not isinstance(at_ms, bool) else None
 
         async def round_json() -> str:
             return json.dumps((await self._cleanup.run_now(now)).to_plain())
@@ -186,10 +185,6 @@ class _ConsoleHandler(logging.Handler):
 CLEANUP_LOCK = "livecomplete-opfs-cleanup"
 
 
-def _now_ms() -> float:
-    return time.time() * 1000
-
-
 def start(config: JsProxy) -> PageSession:
     """Wire client, agent and cleanup to the store and kernel in `config` (web/src/livecomplete.js)."""
     if not any(isinstance(h, _ConsoleHandler) for h in log.handlers):
@@ -214,8 +209,8 @@ def _cleanup_schedule(config: JsProxy, options: Options) -> CleanupSchedule:
     on_cleanup = config.onCleanup
     opfs = _opfs.OpfsRoot()
 
-    async def one_round(now_ms: float | None) -> CleanupReport:
-        now = _now_ms() if now_ms is None else now_ms
+    async def one_round(at_ms: float | None) -> CleanupReport:
+        now = now_ms() if at_ms is None else at_ms
         if not config.persisted:
             return CleanupReport(started_at_ms=now, ran=False, note="OPFS is not available: nothing stored to clean")
 

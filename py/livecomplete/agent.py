@@ -14,11 +14,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from .events import CompletionRequest, CompletionResponse, InvalidEvent, Status, Suggestion
+from .events import CompletionRequest, CompletionResponse, InvalidEvent, Status, Suggestion, now_ms
 from .fallback import local_suggestions
 from .offsets import utf16_to_index
 from .options import Options
@@ -43,10 +42,6 @@ class KernelBackend(Protocol):
         """A call never returned: the kernel is stuck (the page then offers a restart)."""
 
 
-def _now_ms() -> float:
-    return time.time() * 1000
-
-
 class KernelAgent:
     def __init__(
         self,
@@ -55,7 +50,7 @@ class KernelAgent:
         *,
         agent_id: str,
         options: Options = Options(),
-        clock: Callable[[], float] = _now_ms,
+        clock: Callable[[], float] = now_ms,
     ) -> None:
         self.agent_id = agent_id
         self.options = options

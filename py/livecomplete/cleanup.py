@@ -22,6 +22,8 @@ import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any, Protocol
 
+from .events import now_ms as _wall_clock_ms
+
 __all__ = [
     "CleanupReport",
     "CleanupSchedule",
@@ -214,7 +216,7 @@ class CleanupSchedule:
         delay_ms: float,
         interval_ms: float,
         on_report: Callable[[CleanupReport], None] = lambda report: None,
-        wall_clock: Callable[[], float] = lambda: time.time() * 1000,
+        wall_clock: Callable[[], float] = _wall_clock_ms,
     ) -> None:
         self._run = run
         self._delay_ms = delay_ms

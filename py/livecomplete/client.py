@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .debounce import Debouncer
-from .events import CompletionRequest, CompletionResponse, InvalidEvent
+from .events import CompletionRequest, CompletionResponse, InvalidEvent, now_ms
 from .fallback import local_suggestions
 from .hints import should_complete, to_completion_result
 from .offsets import utf16_to_index
@@ -28,10 +27,6 @@ from .store import CompletionStore
 __all__ = ["CompletionClient"]
 
 log = logging.getLogger("livecomplete")
-
-
-def _now_ms() -> float:
-    return time.time() * 1000
 
 
 def _new_id() -> str:
@@ -45,7 +40,7 @@ class CompletionClient:
         *,
         requested_by: str,
         options: Options = Options(),
-        clock: Callable[[], float] = _now_ms,
+        clock: Callable[[], float] = now_ms,
         new_id: Callable[[], str] = _new_id,
     ) -> None:
         self.requested_by = requested_by

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import time
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -22,6 +23,7 @@ from .options import Options
 __all__ = [
     "STATUSES",
     "clip_text",
+    "now_ms",
     "CompletionRequest",
     "CompletionResponse",
     "InvalidEvent",
@@ -163,6 +165,11 @@ class CompletionResponse:
             status=status,
             timestamp=_timestamp(fields),
         )
+
+
+def now_ms() -> float:
+    """The current time in the events' unit: milliseconds since the Unix epoch."""
+    return time.time() * 1000
 
 
 def clip_text(text: str | None, max_chars: int) -> str | None:

@@ -29,8 +29,6 @@ export class Livecomplete extends EventTarget {
   state = 'starting'
   detail = 'starting'
   store = null
-  /** The newest cleanup report (also sent as a 'cleanup' event). */
-  lastCleanup = null
   /** The store's events, tables and named queries, for inspection and tools. */
   schema = { events, tables, queries }
   /** Whether the completion store lives in OPFS; when not, `storageProblem` says why. */
@@ -77,10 +75,8 @@ export class Livecomplete extends EventTarget {
       storeDirectory: completionStoreDirectory(this.notebookId),
       storageFormatVersion,
       persisted,
-      onCleanup: (reportJson) => {
-        this.lastCleanup = JSON.parse(reportJson)
-        this.dispatchEvent(new CustomEvent('cleanup', { detail: this.lastCleanup }))
-      },
+      // Each round's report; the newest one is also in storageReport().lastCleanup.
+      onCleanup: (reportJson) => this.dispatchEvent(new CustomEvent('cleanup', { detail: JSON.parse(reportJson) })),
     })
     browser.destroy()
   }
