@@ -25,7 +25,7 @@ from .events import CompletionRequest, CompletionResponse, Suggestion, now_ms
 from .options import Options
 from .store import Row, Unsubscribe
 
-__all__ = ["PageSession", "start"]
+__all__ = ["PageSession", "options_json", "start"]
 
 log = logging.getLogger("livecomplete")
 
@@ -63,7 +63,10 @@ class LiveStoreCompletions:
         stop = self._store.subscribe(query, callback)
 
         def unsubscribe() -> None:
-            stop()
+            try:
+                stop()
+            except Exception:
+                pass  # the store is already shut down, which ended the subscription too
             callback.destroy()
 
         return unsubscribe
@@ -103,10 +106,16 @@ class PageSession:
     """What JavaScript holds: ask for completions, cancel them, clean storage up, shut down."""
 
     def __init__(
-        self, client: CompletionClient, agent: KernelAgent, cleanup: CleanupSchedule, store_directory: str
+        self,
+        client: CompletionClient,
+        agent: KernelAgent,
+        audit: AnswerAudit,
+        cleanup: CleanupSchedule,
+        store_directory: str,
     ) -> None:
         self._client = client
         self._agent = agent
+        self._audit = audit
         self._cleanup = cleanup
         self._store_directory = store_directory
         self._queries: dict[int, asyncio.Task[str | None]] = {}
@@ -162,7 +171,9 @@ class PageSession:
         return asyncio.ensure_future(report_json())
 
     def close(self) -> None:
+        """Stop answering and cleaning, end the queries and release the store's subscriptions."""
         self._agent.stop()
+        self._audit.stop()
         self._cleanup.stop()
         for task in list(self._queries.values()):
             task.cancel()
@@ -185,6 +196,11 @@ class _ConsoleHandler(logging.Handler):
 CLEANUP_LOCK = "livecomplete-opfs-cleanup"
 
 
+def options_json(overrides_json: str) -> str:
+    """Every option, defaults filled in (camelCase JSON); raises ValueError naming a bad one."""
+    return json.dumps(Options.from_mapping(json.loads(overrides_json)).to_mapping())
+
+
 def start(config: JsProxy) -> PageSession:
     """Wire client, agent and cleanup to the store and kernel in `config` (web/src/livecomplete.js)."""
     if not any(isinstance(h, _ConsoleHandler) for h in log.handlers):
@@ -196,11 +212,12 @@ def start(config: JsProxy) -> PageSession:
     client = CompletionClient(store, requested_by=config.clientId, options=options)
     agent = KernelAgent(store, WorkerKernel(config.kernel), agent_id=config.clientId, options=options)
     agent.start()
-    AnswerAudit(store).start()
+    audit = AnswerAudit(store)
+    audit.start()
     cleanup = _cleanup_schedule(config, options)
     if config.persisted:
         cleanup.start()
-    return PageSession(client, agent, cleanup, config.storeDirectory)
+    return PageSession(client, agent, audit, cleanup, config.storeDirectory)
 
 
 def _cleanup_schedule(config: JsProxy, options: Options) -> CleanupSchedule:

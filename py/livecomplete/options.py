@@ -50,6 +50,11 @@ class Options:
     max_detail_chars: int = 200
     max_source_chars: int = 200_000
 
+    # LiveStore saves to OPFS after `commit()` returns, so a refused write (quota exhausted) never
+    # fails a commit: events just stay unconfirmed. When some stay so this long without progress,
+    # the page runs a cleanup round and reopens the store once, then keeps it in memory.
+    store_stall_ms: int = 5_000
+
     # Cleanup of stale completion stores in OPFS (see `cleanup`). The first round waits until the
     # page has settled so it never competes with the first completion; then one round per period
     # (0 turns the periodic rounds off). Stores unused for longer than the retention are removed.

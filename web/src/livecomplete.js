@@ -4,6 +4,7 @@
 // `lc.completionSource(cellId)` (a source for its own `autocompletion({override: [...]})`).
 import { autocompletion } from '@codemirror/autocomplete'
 import { KernelWorker } from './kernel.js'
+import { watchPersistence } from './persistence-watchdog.js'
 import { loadPython } from './python.js'
 import {
   completionStoreDirectory,
@@ -36,6 +37,11 @@ export class Livecomplete extends EventTarget {
   storageProblem = null
   #session = null
   #queries = 0
+  #browser = null
+  #resolvedOptions = null
+  #stopWatchdog = () => {}
+  #recovery = null
+  #reopened = false
 
   constructor({ notebookId, options, baseUrl }) {
     super()
@@ -54,18 +60,36 @@ export class Livecomplete extends EventTarget {
   }
 
   async #start(baseUrl) {
-    const [{ store, persisted, whyNotPersisted }, pyodide] = await Promise.all([
-      openCompletionStore(this.notebookId),
+    const [opened, pyodide] = await Promise.all([
+      this.#openStore(),
       loadPython({ baseUrl, wheels: 'page', onProgress: (detail) => this.#setState('starting', detail) }),
     ])
+    this.#browser = pyodide.pyimport('livecomplete._browser')
+    this.#resolvedOptions = JSON.parse(this.#browser.options_json(JSON.stringify(this.options)))
+    this.#useStore(opened)
+  }
+
+  /** Open the completion store; in memory with `inMemory` (a reason), else in OPFS when possible. */
+  async #openStore(inMemory = null) {
+    let failed = false
+    const opened = await openCompletionStore(this.notebookId, {
+      inMemory,
+      onFailure: (why) => {
+        failed = true
+        if (this.store === opened.store) this.#storeFailed(why)
+      },
+    })
+    // A store that failed while opening is as good as one that would not open.
+    if (failed) throw new Error('the completion store shut down while opening')
+    return opened
+  }
+
+  /** Start the page's Python (client, kernel agent, cleanup) on an open store. */
+  #useStore({ store, persisted, whyNotPersisted }) {
     this.store = store
     this.persisted = persisted
-    if (!persisted) {
-      this.storageProblem = `Completions are kept in memory for this page only: ${whyNotPersisted}.`
-      console.warn(`[livecomplete] ${this.storageProblem}`)
-    }
-    const browser = pyodide.pyimport('livecomplete._browser')
-    this.#session = browser.start({
+    if (!persisted) this.#reportStorageProblem(`Completions are kept in memory for this page only: ${whyNotPersisted}.`)
+    this.#session = this.#browser.start({
       store,
       events,
       queries,
@@ -78,7 +102,69 @@ export class Livecomplete extends EventTarget {
       // Each round's report; the newest one is also in storageReport().lastCleanup.
       onCleanup: (reportJson) => this.dispatchEvent(new CustomEvent('cleanup', { detail: JSON.parse(reportJson) })),
     })
-    browser.destroy()
+    if (persisted) {
+      this.#stopWatchdog = watchPersistence(store, {
+        stallMs: this.#resolvedOptions.storeStallMs,
+        onStall: (why) => this.#storeFailed(why),
+      })
+    }
+  }
+
+  /**
+   * The store stopped saving (OPFS refused writes) or LiveStore shut it down on an error. Run a
+   * cleanup round and reopen it once; if it fails again, keep completions in memory. Completion
+   * events are a cache, and the notebook's own store is never touched by any of this.
+   */
+  #storeFailed(why) {
+    this.#recovery ??= this.#recover(why).finally(() => {
+      this.#recovery = null
+    })
+  }
+
+  async #recover(why) {
+    console.warn(`[livecomplete] the completion store stopped saving: ${why}`)
+    const failedSession = this.#session
+    const failedStore = this.store
+    this.#stopWatchdog()
+    try {
+      let freed = null
+      if (this.persisted && !this.#reopened) {
+        const report = JSON.parse(await failedSession.cleanup_now(null))
+        freed = report.summary
+        this.dispatchEvent(new CustomEvent('cleanup', { detail: report }))
+      }
+      this.#session = null
+      failedSession.close()
+      failedSession.destroy()
+      await failedStore.shutdownPromise().catch(() => {})
+      let opened = null
+      if (this.persisted && !this.#reopened) {
+        this.#reopened = true
+        opened = await this.#openStore().catch((error) => {
+          console.warn('[livecomplete] could not reopen the completion store', error)
+          return null
+        })
+        if (opened) {
+          const cleanup = freed.charAt(0).toUpperCase() + freed.slice(1)
+          this.#notice(`The completion store stopped saving (${why}). ${cleanup}; the store was reopened.`)
+        }
+      }
+      opened ??= await this.#openStore(`the completion store could not be saved in OPFS (${why})`)
+      this.#useStore(opened)
+    } catch (error) {
+      console.error('[livecomplete] completions stopped: no store could be opened', error)
+      this.#setState('error', `no completion store: ${error?.message ?? error}`)
+    }
+  }
+
+  #reportStorageProblem(text) {
+    this.storageProblem = text
+    console.warn(`[livecomplete] ${text}`)
+    this.#notice(text)
+  }
+
+  #notice(text) {
+    this.dispatchEvent(new CustomEvent('storage', { detail: { persisted: this.persisted, text } }))
   }
 
   /** A CodeMirror extension: autocompletion fed by this notebook's kernel, for one cell. */
@@ -91,19 +177,29 @@ export class Livecomplete extends EventTarget {
   /** A CodeMirror completion source for one cell. Never throws; resolves to null when unsure. */
   completionSource(cellId) {
     return async (context) => {
+      const ask = async (session) => {
+        const queryId = ++this.#queries
+        // Any edit makes this query's document old: cancel it; CodeMirror asks again. Cancelling
+        // goes through the session by id: Pyodide destroys an awaited task's proxy when it settles.
+        const cancel = () => this.#session === session && session.cancel(queryId)
+        context.addEventListener('abort', cancel, { onDocChange: true })
+        try {
+          const answer = await session.complete(queryId, cellId, context.state.doc.toString(), context.pos, context.explicit)
+          return answer ? toCompletionResult(JSON.parse(answer)) : null
+        } catch (error) {
+          if (!context.aborted && this.#session === session) console.warn('[livecomplete] completion failed', error)
+          return null
+        }
+      }
       const session = this.#session
       if (!session) return null
-      const queryId = ++this.#queries
-      // Any edit makes this query's document old: cancel it; CodeMirror asks again. Cancelling
-      // goes through the session by id: Pyodide destroys an awaited task's proxy when it settles.
-      context.addEventListener('abort', () => session.cancel(queryId), { onDocChange: true })
-      try {
-        const answer = await session.complete(queryId, cellId, context.state.doc.toString(), context.pos, context.explicit)
-        return answer ? toCompletionResult(JSON.parse(answer)) : null
-      } catch (error) {
-        if (!context.aborted) console.warn('[livecomplete] completion failed', error)
-        return null
+      const result = await ask(session)
+      // The store failed and was replaced while this query waited: ask once more, on the new one.
+      if (result === null && !context.aborted) {
+        await this.#recovery
+        if (this.#session && this.#session !== session && !context.aborted) return ask(this.#session)
       }
+      return result
     }
   }
 

@@ -117,15 +117,20 @@ function storagePanel(lc) {
       ...cleanup.skipped.map((s) => el('li', { className: 'skipped', textContent: `kept ${s.name}: ${s.why}` })),
     )
   }
-  lc.addEventListener('cleanup', () => refresh())
-  lc.ready.then(() => {
-    if (lc.storageProblem) {
-      // Said once, where the person looks for storage.
-      panel.before(el('p', { className: 'banner', id: 'storage-problem', textContent: lc.storageProblem }))
-      cleanButton.disabled = true
-    }
-    return refresh()
+  lc.addEventListener('cleanup', (e) => {
+    showCleanup(e.detail)
+    refresh()
   })
+  // Said once, where the person looks for storage; a later notice replaces the earlier one.
+  let banner = null
+  lc.addEventListener('storage', (e) => {
+    if (!banner) panel.before((banner = el('p', { className: 'banner', id: 'storage-problem' })))
+    banner.textContent = e.detail.text
+    banner.dataset.persisted = String(e.detail.persisted)
+    cleanButton.disabled = !e.detail.persisted
+    refresh()
+  })
+  lc.ready.then(refresh)
   panel.addEventListener('toggle', () => panel.open && refresh())
   cleanButton.addEventListener('click', async () => {
     cleanButton.disabled = true

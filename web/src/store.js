@@ -4,6 +4,7 @@ import { makeInMemoryAdapter, makePersistedAdapter } from '@livestore/adapter-we
 import { liveStoreStorageFormatVersion } from '@livestore/common'
 import LiveStoreSharedWorker from '@livestore/adapter-web/shared-worker?sharedworker'
 import { createStorePromise, queryDb, Schema } from '@livestore/livestore'
+import { Cause, Deferred, Effect, Exit, FiberId } from 'effect'
 import LiveStoreWorker from './livestore.worker.js?worker'
 import { events, schema, tables } from './schema.js'
 
@@ -20,15 +21,36 @@ export const completionStoreDirectory = (notebookId) =>
 /**
  * Open (or create) the notebook's completion store. In OPFS, shared across the origin's tabs,
  * when the browser allows it; otherwise in memory for this page only.
- * Resolves to {store, persisted, whyNotPersisted}.
+ * `inMemory` (a reason) skips OPFS. `onFailure(description)` is called when LiveStore shuts the
+ * store down on an error (a write refused because the quota is exhausted, say); not when the
+ * store is closed on purpose. Resolves to {store, persisted, whyNotPersisted}.
  */
-export async function openCompletionStore(notebookId) {
-  const whyNotPersisted = await opfsUnavailableBecause()
+export async function openCompletionStore(notebookId, { inMemory = null, onFailure = () => {} } = {}) {
+  const whyNotPersisted = inMemory ?? (await opfsUnavailableBecause())
   const adapter = whyNotPersisted
     ? makeInMemoryAdapter()
     : makePersistedAdapter({ storage: { type: 'opfs' }, worker: LiveStoreWorker, sharedWorker: LiveStoreSharedWorker })
-  const store = await createStorePromise({ schema, adapter, storeId: completionStoreId(notebookId) })
+  const shutdown = Deferred.unsafeMake(FiberId.none)
+  const store = await createStorePromise({
+    schema,
+    adapter,
+    storeId: completionStoreId(notebookId),
+    shutdownDeferred: shutdown,
+    // Completion events are a cache: nothing to confirm when the page closes.
+    confirmUnsavedChanges: false,
+  })
+  Effect.runPromiseExit(Deferred.await(shutdown)).then((exit) => {
+    if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) onFailure(describeCause(exit.cause))
+  })
   return { store, persisted: !whyNotPersisted, whyNotPersisted }
+}
+
+/** One line for a LiveStore failure: the innermost message, which names the real fault. */
+function describeCause(cause) {
+  const error = Cause.squash(cause)
+  let text = String(error?.message ?? error)
+  for (let inner = error?.cause; inner; inner = inner.cause) text = String(inner.message ?? inner)
+  return text.split('\n')[0].slice(0, 300)
 }
 
 /** Why OPFS cannot be used here (storage denied, unsupported browser), or null when it can. */

@@ -1,0 +1,82 @@
+"""A full origin quota, for real: Chromium's quota override (DevTools protocol) makes OPFS refuse
+LiveStore's writes. The page must notice, free space with a cleanup round, reopen the store once,
+and otherwise keep completions in memory, without touching the notebook's own store."""
+
+from contextlib import contextmanager
+
+from playwright.sync_api import expect
+
+# Each request carries its cell: with a 4 KB cell, a few keys need more than the headroom.
+CELL = "# " + "y" * 4096 + "\nimport os\n"
+HEADROOM_BYTES = 30_000
+STALL_OPTIONS = {"storeStallMs": 2000}
+
+
+@contextmanager
+def quota_with_headroom(notebook, context, headroom_bytes):
+    """Cap the origin's quota at what it uses now plus `headroom_bytes`; lift the cap after."""
+    cdp = context.new_cdp_session(notebook.page)
+    usage = notebook.page.evaluate("navigator.storage.estimate()")["usage"]
+    origin = notebook.base_url
+    cdp.send("Storage.overrideQuotaForOrigin", {"origin": origin, "quotaSize": usage + headroom_bytes})
+    try:
+        yield
+    finally:
+        cdp.send("Storage.overrideQuotaForOrigin", {"origin": origin})
+        cdp.detach()
+
+
+def test_a_full_quota_is_freed_by_a_cleanup_round_and_the_store_saves_again(open_notebook, notebook_id, context):
+    notebook = open_notebook(options=STALL_OPTIONS)
+    main_store = f"livestore-{notebook_id}@6"
+    stale = "livestore-old-nb-completions@5"
+    notebook.write_opfs({stale: {"pool": "x" * 3_000_000}, main_store: {"main": "the notebook's own data"}})
+    notebook.set_cell(1, CELL)
+
+    with quota_with_headroom(notebook, context, HEADROOM_BYTES):
+        notebook.type(1, "os.pa")
+        notebook.wait_for_option("path")  # the page's own state keeps answering meanwhile
+        banner = notebook.page.locator("#storage-problem")
+        expect(banner).to_contain_text("The completion store stopped saving", timeout=30_000)
+        expect(banner).to_contain_text("removed 1 completion store")
+        expect(banner).to_contain_text("the store was reopened")
+        expect(banner).to_have_attribute("data-persisted", "true")
+
+        # Completions work on the reopened store, and what is typed now is saved: another tab
+        # (which reads OPFS through the shared leader) sees the new request.
+        notebook.type(1, "\nos.ge")
+        notebook.wait_for_option("getcwd")
+        other = open_notebook(notebook_id)
+        newest = notebook.stored_events()["requests"][-1]["id"]
+        other.page.wait_for_function(
+            "id => window.livecomplete.storedEvents().requests.some(r => r.id === id)", arg=newest, timeout=30_000,
+        )
+
+    root = notebook.opfs_root()
+    assert stale not in root
+    assert notebook.read_opfs_directory(main_store) == {"main": "the notebook's own data"}
+    assert notebook.page.evaluate("window.livecomplete.persisted") is True
+    notebook.errors.clear()  # LiveStore's leader logs the refused writes as errors; expected here
+
+
+def test_a_quota_that_stays_full_moves_completions_to_memory_and_says_so_once(open_notebook, notebook_id, context):
+    notebook = open_notebook(options=STALL_OPTIONS)
+    main_store = f"livestore-{notebook_id}@6"
+    notebook.write_opfs({main_store: {"main": "the notebook's own data"}})
+    notebook.set_cell(1, CELL)
+
+    with quota_with_headroom(notebook, context, HEADROOM_BYTES):
+        notebook.type(1, "os.pa")
+        banner = notebook.page.locator("#storage-problem")
+        expect(banner).to_contain_text("the store was reopened", timeout=30_000)  # nothing to clean; one retry
+        notebook.type(1, "\nos.ge")  # the retry fails as well
+        expect(banner).to_contain_text("Completions are kept in memory for this page only", timeout=30_000)
+        expect(banner).to_have_attribute("data-persisted", "false")
+        assert notebook.page.locator(".banner").count() == 1  # one notice, updated in place
+
+        notebook.type(1, "\nos.li")
+        notebook.wait_for_option("listdir")
+
+    assert notebook.page.evaluate("window.livecomplete.persisted") is False
+    assert notebook.read_opfs_directory(main_store) == {"main": "the notebook's own data"}
+    notebook.errors.clear()  # LiveStore's leader logs the refused writes as errors; expected here
