@@ -320,7 +320,7 @@ def test(pytest_args: list[str]) -> int:
     return subprocess.run([str(venv_python()), "-m", "pytest", *pytest_args], cwd=ROOT, env=env).returncode
 
 
-BENCHMARKS = {"latency": "popup_latency.py", "cleanup": "cleanup_round.py"}
+BENCHMARKS = {"latency": "popup_latency.py", "cleanup": "cleanup_round.py", "load": "load_burst.py"}
 
 
 def bench(bench_args: list[str]) -> int:
@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("test", help="build, set up .venv, run every test (other arguments go to pytest)")
     commands.add_parser(
         "bench", help="run a benchmark: `bench latency [--runs N]` (keystroke -> popup), "
-        "`bench cleanup [--stores N]` (a cleanup round)")
+        "`bench cleanup [--stores N]` (a cleanup round), `bench load [--burst N]` (a burst, memory)")
     # `test` and `bench` pass everything after them on (pytest's or the benchmark's own flags).
     args, passthrough = parser.parse_known_args(argv)
     if passthrough and args.command not in ("test", "bench"):

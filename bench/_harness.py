@@ -25,14 +25,14 @@ __all__ = ["NotebookPage", "figures", "served_chromium", "write_results"]
 
 
 @contextlib.contextmanager
-def served_chromium() -> Iterator[tuple[Browser, str]]:
+def served_chromium(extra_args: tuple[str, ...] = ()) -> Iterator[tuple[Browser, str]]:
     """(headless Chromium, base URL of dist/ served on a free loopback port)."""
     server = build.make_server("127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     chromium = os.environ.get("LIVECOMPLETE_CHROMIUM") or build.find_chromium()
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=chromium, args=[*CHROMIUM_ARGS, *extra_args])
             try:
                 yield browser, f"http://127.0.0.1:{server.server_address[1]}"
             finally:

@@ -8,6 +8,7 @@ handed back is plain data (JSON strings) or a task JavaScript can await and canc
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -25,7 +26,7 @@ from .events import CompletionRequest, CompletionResponse, Suggestion, now_ms
 from .options import Options
 from .store import Row, Unsubscribe
 
-__all__ = ["PageSession", "options_json", "start"]
+__all__ = ["PageSession", "options_json", "python_objects", "start"]
 
 log = logging.getLogger("livecomplete")
 
@@ -199,6 +200,12 @@ CLEANUP_LOCK = "livecomplete-opfs-cleanup"
 def options_json(overrides_json: str) -> str:
     """Every option, defaults filled in (camelCase JSON); raises ValueError naming a bad one."""
     return json.dumps(Options.from_mapping(json.loads(overrides_json)).to_mapping())
+
+
+def python_objects() -> int:
+    """How many objects the page's Python tracks after a collection (for load figures)."""
+    gc.collect()
+    return len(gc.get_objects())
 
 
 def start(config: JsProxy) -> PageSession:

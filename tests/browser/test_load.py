@@ -1,8 +1,9 @@
-"""Load: a burst of requests from another client while two tabs type.
+"""Load: bursts of requests while people type.
 
-600 requests, not the 5,000 issue 5 asks for: LiveStore delivers another tab's events at ~120/s on
-these machines, and slower while this tab commits answers (each commit races the incoming stream
-and is rebased), so 5,000 would take minutes.
+From another tab, 600 requests: LiveStore delivers another tab's events at ~120/s on these
+machines, and slower while the receiving tab commits answers (each commit races the incoming
+stream and is rebased), so 5,000 that way would take minutes. The 5,000 burst is committed in the
+page itself, where the store delivers it at once, and checks that nothing is left behind.
 """
 
 from playwright.sync_api import expect
@@ -10,7 +11,7 @@ from playwright.sync_api import expect
 BURST = 600
 CELLS = ("burst-a", "burst-b")
 
-SEND_BURST = """({ victim, count, cells }) => {
+SEND_BURST = """({ victim, count, cells, prefix = 'burst-' }) => {
   const { store, schema: { events } } = window.livecomplete
   const now = Date.now()
   for (let start = 0; start < count; start += 300) {
@@ -19,7 +20,7 @@ SEND_BURST = """({ victim, count, cells }) => {
       const newest = i >= count - cells.length
       const source = newest ? 'import os\\nos.pa' : `x${i} = ${i}\\nx${i}`
       batch.push(events.completionRequested({
-        completionId: `burst-${i}`, cellId: cells[i % cells.length], source, cursorPosition: source.length,
+        completionId: `${prefix}${i}`, cellId: cells[i % cells.length], source, cursorPosition: source.length,
         requestedBy: victim, timestamp: now + i,
       }))
     }
@@ -40,11 +41,12 @@ COUNT_COMMITS = """() => {
     return commit(...events)
   }
 }"""
-ALL_ANSWERED = """count => window.livecomplete.storedEvents().responses.filter(r => r.id.startsWith('burst-')).length === count"""
+ALL_ANSWERED = """(count, prefix = 'burst-') =>
+  window.livecomplete.storedEvents().responses.filter(r => r.id.startsWith(prefix)).length === count"""
 
 
-def burst_answers(tab):
-    return {r["id"]: r for r in tab.stored_events()["responses"] if r["id"].startswith("burst-")}
+def burst_answers(tab, prefix="burst-"):
+    return {r["id"]: r for r in tab.stored_events()["responses"] if r["id"].startswith(prefix)}
 
 
 def test_a_burst_is_answered_once_per_request_and_mostly_without_the_kernel(open_notebook, notebook_id):
@@ -85,3 +87,41 @@ def test_a_burst_is_answered_once_per_request_and_mostly_without_the_kernel(open
     assert len(computed) < BURST // 5, len(computed)
     assert {r["status"] for i, r in seen_by_other.items() if i not in computed} == {"timeout"}
     expect(victim.page.locator("#kernel-status")).to_have_attribute("data-state", "ready")
+
+
+BIG_BURST = 5000
+
+
+def test_a_5000_request_burst_is_answered_once_each_and_leaves_nothing_behind(open_notebook, notebook_id):
+    notebook = open_notebook(notebook_id)
+    notebook.page.evaluate(COUNT_COMMITS)
+    before = notebook.page.evaluate("window.livecomplete.memoryReport()")
+    notebook.page.evaluate(
+        SEND_BURST, {"victim": notebook.client_id(), "count": BIG_BURST, "cells": list(CELLS), "prefix": "big-"})
+    # A person types in two cells meanwhile.
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pa")
+    notebook.wait_for_option("path", timeout_ms=60_000)
+    notebook.page.keyboard.press("Escape")
+    notebook.set_cell(2, "import sys\n")
+    notebook.type(2, "sys.pa")
+    notebook.wait_for_option("path", timeout_ms=60_000)
+    notebook.page.wait_for_function(f"() => ({ALL_ANSWERED})({BIG_BURST}, 'big-')", timeout=120_000)
+    notebook.page.keyboard.press("Escape")
+
+    committed = {i: n for i, n in notebook.page.evaluate("window.answersCommitted").items() if i.startswith("big-")}
+    assert len(committed) == BIG_BURST and set(committed.values()) == {1}
+    answers = burst_answers(notebook, "big-")
+    for completion_id in (f"big-{BIG_BURST - 1 - i}" for i in range(len(CELLS))):
+        assert answers[completion_id]["status"] == "success"  # the newest of each cell
+    assert sum(r["status"] == "success" for r in answers.values()) <= 10  # the rest never reached Jedi
+
+    # LiveStore's leader saves the burst at its own pace (~100 events/s here). Its head keeps
+    # moving, so the page never mistakes the backlog for a store that stopped saving.
+    notebook.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced", timeout=300_000)
+    assert notebook.page.locator("#storage-problem").count() == 0
+
+    # Nothing grows per request: no proxy left unreleased, no Python object kept per request.
+    after = notebook.page.evaluate("window.livecomplete.memoryReport()")
+    assert after["pyProxiesAlive"] - before["pyProxiesAlive"] <= 5, after
+    assert after["pythonObjects"] - before["pythonObjects"] < BIG_BURST // 10, (before, after)

@@ -38,6 +38,8 @@ export class Livecomplete extends EventTarget {
   #session = null
   #queries = 0
   #browser = null
+  #pyodide = null
+  #tracingProxies = false
   #resolvedOptions = null
   #stopWatchdog = () => {}
   #recovery = null
@@ -64,6 +66,7 @@ export class Livecomplete extends EventTarget {
       this.#openStore(),
       loadPython({ baseUrl, wheels: 'page', onProgress: (detail) => this.#setState('starting', detail) }),
     ])
+    this.#pyodide = pyodide
     this.#browser = pyodide.pyimport('livecomplete._browser')
     this.#resolvedOptions = JSON.parse(this.#browser.options_json(JSON.stringify(this.options)))
     this.#useStore(opened)
@@ -218,6 +221,24 @@ export class Livecomplete extends EventTarget {
     await this.ready
     if (!this.#session) return { storeBytes: null, usage: null, quota: null, lastCleanup: null }
     return JSON.parse(await this.#session.storage_report())
+  }
+
+  /**
+   * For load tests and benchmarks: {jsHeapBytes, pyProxiesAlive, pythonObjects}. The first call
+   * starts tracing Pyodide proxies (it costs a stack per proxy); `pyProxiesAlive` counts those
+   * made since then and not yet released. `jsHeapBytes` is Chromium's used JS heap (null
+   * elsewhere), after a garbage collection when the page can ask for one.
+   */
+  async memoryReport() {
+    await this.ready
+    const module = this.#pyodide._module
+    if (!this.#tracingProxies) {
+      module.enable_pyproxy_allocation_tracing()
+      this.#tracingProxies = true
+    }
+    const pythonObjects = this.#browser.python_objects()
+    globalThis.gc?.()
+    return { jsHeapBytes: performance.memory?.usedJSHeapSize ?? null, pyProxiesAlive: module.pyproxy_alloc_map.size, pythonObjects }
   }
 
   /** The stored requests and responses, as plain rows (for inspection and tests). */

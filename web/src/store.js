@@ -39,6 +39,10 @@ export async function openCompletionStore(notebookId, { inMemory = null, onFailu
     // Completion events are a cache: nothing to confirm when the page closes.
     confirmUnsavedChanges: false,
   })
+  // LiveStore 0.4.0 queues every sync state (each holding its pending events) for the sync-status
+  // stream and keeps them until someone reads that stream: ~1 KB of heap per event, forever.
+  // Reading it, and dropping what it says, keeps the heap flat.
+  store.subscribeSyncStatus(() => {})
   Effect.runPromiseExit(Deferred.await(shutdown)).then((exit) => {
     if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) onFailure(describeCause(exit.cause))
   })
