@@ -130,6 +130,17 @@ class PageSession:
         task.add_done_callback(lambda _: self._queries.pop(query_id, None))
         return task
 
+    def describe(self, query_id: int, cell_id: str, source: str, cursor: int, label: str) -> asyncio.Task[str | None]:
+        """Start describing option `label` (see `CompletionClient.describe`); JSON or None."""
+        async def describe_json() -> str | None:
+            description = await self._client.describe(cell_id, source, cursor, label)
+            return None if description is None else json.dumps(description)
+
+        task = asyncio.ensure_future(describe_json())
+        self._queries[query_id] = task
+        task.add_done_callback(lambda _: self._queries.pop(query_id, None))
+        return task
+
     def cancel(self, query_id: int) -> None:
         """CodeMirror aborted the query (an edit, or the popup closed); a no-op once it is done."""
         task = self._queries.get(query_id)
@@ -171,8 +182,13 @@ class PageSession:
 
         return asyncio.ensure_future(report_json())
 
+    def namespace_changed(self) -> None:
+        """The kernel ran a cell or restarted: answers kept for the words being typed may be wrong."""
+        self._client.namespace_changed()
+
     def close(self) -> None:
         """Stop answering and cleaning, end the queries and release the store's subscriptions."""
+        self._client.close()
         self._agent.stop()
         self._audit.stop()
         self._cleanup.stop()

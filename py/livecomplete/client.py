@@ -1,11 +1,13 @@
 """Page side of a completion: editor state -> `v1.CompletionRequested` -> the matching answer.
 
-One call per CodeMirror query. The client debounces plain typing per cell, commits the request,
-waits for the `v1.CompletionReceived` with the same id through a store subscription, and maps it
-to a CodeMirror result. It never raises into the editor: a failure is a log line and `None`.
-Cancelling the call (CodeMirror aborted the query) releases the subscription. When no answer comes
-at all (no kernel serves the notebook), it completes locally (`fallback`) and stops asking the
-store for `noKernelBackoffMs`.
+One call per CodeMirror query. The client asks at once after `.`, at a word's first letter and on
+Ctrl+Space, and debounces other typing per cell. It commits the request, waits for the
+`v1.CompletionReceived` with the same id through a store subscription, and maps it to a CodeMirror
+result. Later keys of the same word reuse that answer, narrowed (`word_answers`), even while it is
+still on its way. It never raises into the editor: a failure is a log line and `None`. A query
+that CodeMirror aborts stops waiting; the request itself is dropped, and its subscription released,
+once the cell moves on to another word. When no answer comes at all (no kernel serves the
+notebook), it completes locally (`fallback`) and stops asking the store for `noKernelBackoffMs`.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from .debounce import Debouncer
 from .events import CompletionRequest, CompletionResponse, InvalidEvent, now_ms
 from .fallback import local_suggestions
 from .hints import should_complete, to_completion_result
-from .offsets import utf16_to_index
+from .offsets import utf16_length, utf16_to_index
 from .options import Options
 from .store import CompletionStore
+from .word_answers import WordAnswer, WordSpot, narrowed, word_spot
 
 __all__ = ["CompletionClient"]
 
@@ -50,6 +53,16 @@ class CompletionClient:
         self._new_id = new_id
         self._debouncer = Debouncer()
         self._no_kernel_until = 0.0  # clock ms: until then, complete locally without asking
+        self._words: dict[str, WordAnswer] = {}  # per cell: the word being typed and its answer
+
+    def namespace_changed(self) -> None:
+        """The kernel's names changed (a cell ran, a restart): earlier answers may be wrong now."""
+        for word in self._words.values():
+            word.answer.cancel()
+        self._words.clear()
+
+    def close(self) -> None:
+        self.namespace_changed()
 
     async def complete(
         self, cell_id: str, source: str, cursor: int, *, explicit: bool = False
@@ -76,8 +89,19 @@ class CompletionClient:
                 cell_id, len(source), self.options.max_source_chars,
             )
             return None
-        if explicit or before.endswith("."):
-            # Asked for on purpose: go now, and make any request still waiting in this cell moot.
+        spot = word_spot(cell_id, source, index)
+        word = self._words.get(cell_id)
+        if self.options.reuse_answers and not explicit and word is not None and word.serves(spot):
+            self._debouncer.supersede(cell_id)
+            response = await asyncio.shield(word.answer)
+            if response is not None and response.status == "success":
+                options = narrowed(response.suggestions, spot.prefix)
+                return to_completion_result(options, text_before_cursor=before, cursor=cursor)
+            # Not a full answer (the kernel was busy, or none came): ask again below.
+        word_start = self.options.reuse_answers and len(spot.prefix) == 1
+        if explicit or before.endswith(".") or word_start:
+            # Asked for on purpose, or the first key of a word (whose answer serves the keys
+            # after it): go now, and make any request still waiting in this cell moot.
             self._debouncer.supersede(cell_id)
         elif not await self._debouncer.settle(cell_id, self.options.debounce_ms):
             return None
@@ -91,23 +115,59 @@ class CompletionClient:
             requested_by=self.requested_by,
             timestamp=self._clock(),
         )
-        response = await self._ask(request)
+        response = await asyncio.shield(self._start_word(spot, request).answer)
         if response is None:
-            self._no_kernel_until = self._clock() + self.options.no_kernel_backoff_ms
-            log.warning(
-                "no kernel answered within %d ms: completing locally for the next %d s",
-                self.options.response_timeout_ms, self.options.no_kernel_backoff_ms // 1000,
-            )
             return self._local_result(source, index, cursor)
         if response.status != "success":
             log.warning("completion %s: the kernel answered %s", request.completion_id, response.status)
         return to_completion_result(response.suggestions, text_before_cursor=before, cursor=cursor)
+
+    async def describe(self, cell_id: str, source: str, cursor: int, label: str) -> dict[str, str | None] | None:
+        """Signature and documentation of option `label` at `cursor`: {detail, documentation}.
+
+        An answer reused for a longer word documents only its own first options. For another
+        option the popup asks when it is highlighted: a request with the word completed to
+        `label`, whose first option it then is. None when there is nothing to say.
+        """
+        try:
+            spot = word_spot(cell_id, source, utf16_to_index(source, cursor))
+            completed = spot.before_word + label
+            request = CompletionRequest(
+                completion_id=self._new_id(),
+                cell_id=cell_id,
+                source=completed + spot.after_cursor,
+                cursor_position=utf16_length(completed),
+                requested_by=self.requested_by,
+                timestamp=self._clock(),
+            )
+            response = await self._ask(request)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("describing %r in cell %s failed", label, cell_id)
+            return None
+        if response is None or response.status != "success":
+            return None
+        for suggestion in response.suggestions:
+            if suggestion.text == label and (suggestion.detail or suggestion.documentation):
+                return {"detail": suggestion.detail, "documentation": suggestion.documentation}
+        return None
+
+    def _start_word(self, spot: WordSpot, request: CompletionRequest) -> WordAnswer:
+        """Send `request` as the answer for `spot`; it outlives the query that sent it."""
+        previous = self._words.pop(spot.cell_id, None)
+        if previous is not None:
+            previous.answer.cancel()  # another word now: nobody will read that answer
+        word = WordAnswer(spot, asyncio.ensure_future(self._ask(request)), self.options.max_suggestions)
+        self._words[spot.cell_id] = word
+        return word
 
     def _local_result(self, source: str, index: int, cursor: int) -> dict[str, Any] | None:
         suggestions = local_suggestions(source, index, why="no kernel", limit=self.options.max_suggestions)
         return to_completion_result(suggestions, text_before_cursor=source[:index], cursor=cursor)
 
     async def _ask(self, request: CompletionRequest) -> CompletionResponse | None:
+        """The answer to `request`, or None (after a backoff is set) when none came in time."""
         answer: asyncio.Future[CompletionResponse] = asyncio.get_running_loop().create_future()
 
         def on_rows(rows: Sequence[Any]) -> None:
@@ -126,6 +186,11 @@ class CompletionClient:
             self._store.commit_request(request)
             return await asyncio.wait_for(answer, self.options.response_timeout_ms / 1000)
         except TimeoutError:
+            self._no_kernel_until = self._clock() + self.options.no_kernel_backoff_ms
+            log.warning(
+                "no kernel answered within %d ms: completing locally for the next %d s",
+                self.options.response_timeout_ms, self.options.no_kernel_backoff_ms // 1000,
+            )
             return None
         finally:
             unsubscribe()

@@ -20,6 +20,10 @@ class Options:
     # skip the wait.
     debounce_ms: int = 100
 
+    # 1: the request made where a word starts (or after `.`) serves the keys typed after it,
+    # narrowed locally (see `word_answers`). 0 asks anew after every pause (benchmarks compare).
+    reuse_answers: int = 1
+
     # How long the page waits for a `v1.CompletionReceived` before completing locally instead.
     # A kernel agent answers within `kernelTimeoutMs` even when its kernel is stuck, so silence
     # this long means no kernel is serving the notebook.

@@ -39,8 +39,9 @@ async def test_request_carries_the_v1_fields_and_the_answer_becomes_a_result(sto
     assert [o["label"] for o in result["options"]] == ["path"]
 
 
-async def test_a_burst_of_keys_sends_one_request(store):
-    answer_with(store, [{"text": "path", "kind": "module"}])
+async def test_a_word_is_one_request_at_its_first_letter_and_its_answer_serves_every_key(store):
+    answer_with(store, [{"text": "path", "kind": "module"}, {"text": "pardir", "kind": "variable"},
+                        {"text": "pipe", "kind": "function"}])
     client = make_client(store)
     text = "import os\nos.path"
     queries = []
@@ -49,8 +50,81 @@ async def test_a_burst_of_keys_sends_one_request(store):
         await asyncio.sleep(0.002)
     results = await asyncio.gather(*queries)
     assert [r["completionId"] for r in store.requests] == ["c1"]
-    assert store.requests[0]["source"] == text
+    assert store.requests[0]["source"] == "import os\nos.p"  # sent at once, not after a pause
+    assert [[o["label"] for o in r["options"]] for r in results] == [
+        ["path", "pardir", "pipe"], ["path", "pardir"], ["path"], ["path"]]
+    assert {r["from"] for r in results} == {len("import os\nos.")}
+
+
+async def test_without_reuse_a_burst_of_keys_is_one_request_after_the_pause(store):
+    answer_with(store, [{"text": "path", "kind": "module"}])
+    client = make_client(store, Options(debounce_ms=10, response_timeout_ms=200, reuse_answers=0))
+    text = "import os\nos.path"
+    queries = []
+    for end in range(len("import os\nos.p"), len(text) + 1):
+        queries.append(asyncio.ensure_future(client.complete("cell-1", text[:end], end)))
+        await asyncio.sleep(0.002)
+    results = await asyncio.gather(*queries)
+    assert [r["source"] for r in store.requests] == [text]
     assert results[:-1] == [None, None, None] and results[-1] is not None
+
+
+async def test_the_request_sent_at_a_dot_serves_the_keys_typed_before_it_is_answered(store):
+    client = make_client(store)
+    dot = asyncio.ensure_future(client.complete("cell-1", "os.", 3))
+    await asyncio.sleep(0.01)
+    dot.cancel()  # the next key aborts CodeMirror's query, not the request
+    typed = asyncio.ensure_future(client.complete("cell-1", "os.ge", 5))
+    await asyncio.sleep(0.01)
+    assert len(store.requests) == 1 and store.watcher_count == 1
+    store.commit_raw_response({"completionId": "c1", "status": "success", "timestamp": 1, "suggestions": [
+        {"text": "getcwd", "kind": "function"}, {"text": "GETX", "kind": "variable"}, {"text": "path", "kind": "module"}]})
+    assert [o["label"] for o in (await typed)["options"]] == ["getcwd", "GETX"]  # Jedi's match ignores case
+
+
+@pytest.mark.parametrize("second", [
+    ("cell-2", "os.pa", 5),          # another cell
+    ("cell-1", "x = 1\nos.pa", 11),  # the cell changed around the word
+    ("cell-1", "os.pa + 1", 5),      # ... or after the cursor
+    ("cell-1", "os.x", 4),           # a word that does not extend the one asked about
+])
+async def test_an_answer_serves_only_its_own_word(store, second):
+    answer_with(store, [{"text": "path", "kind": "module"}])
+    client = make_client(store)
+    await client.complete("cell-1", "os.p", 4)
+    await client.complete(*second)
+    assert len(store.requests) == 2
+
+
+async def test_a_full_answer_does_not_serve_a_longer_word(store):
+    # It may have been cut at maxSuggestions, and the longer word's options be among those cut.
+    answer_with(store, [{"text": f"pa{i}", "kind": "variable"} for i in range(3)])
+    client = make_client(store, Options(debounce_ms=0, response_timeout_ms=200, max_suggestions=3))
+    await client.complete("cell-1", "os.p", 4)
+    await client.complete("cell-1", "os.p", 4)  # the same word: served
+    assert len(store.requests) == 1
+    await client.complete("cell-1", "os.pa", 5)
+    assert len(store.requests) == 2
+
+
+async def test_explicit_requests_and_a_changed_namespace_ask_again(store):
+    answer_with(store, [{"text": "path", "kind": "module"}])
+    client = make_client(store)
+    await client.complete("cell-1", "os.p", 4)
+    await client.complete("cell-1", "os.pa", 5, explicit=True)
+    assert len(store.requests) == 2
+    client.namespace_changed()  # a cell ran: names may differ now
+    await client.complete("cell-1", "os.pat", 6)
+    assert len(store.requests) == 3
+
+
+async def test_an_answer_that_is_not_a_success_is_not_reused(store, caplog):
+    answer_with(store, [{"text": "path", "kind": "module"}], status="timeout")
+    client = make_client(store)
+    with caplog.at_level(logging.WARNING, logger="livecomplete"):
+        await client.complete("cell-1", "os.p", 4)
+        await client.complete("cell-1", "os.pa", 5)
+    assert len(store.requests) == 2
 
 
 async def test_dot_and_explicit_requests_skip_the_wait(store):
@@ -89,13 +163,21 @@ async def test_no_kernel_means_local_completions_without_filling_the_store(store
     assert len(store.requests) == 2
 
 
-async def test_cancelling_a_waiting_query_releases_its_subscription(store):
-    query = asyncio.ensure_future(make_client(store).complete("cell-1", "os.", 3))
+async def test_a_request_is_released_when_its_cell_moves_to_another_word(store):
+    client = make_client(store)
+    query = asyncio.ensure_future(client.complete("cell-1", "os.", 3))
     await asyncio.sleep(0.02)
     assert store.watcher_count == 1
     query.cancel()
     with pytest.raises(asyncio.CancelledError):
         await query
+    assert store.watcher_count == 1  # still serving the word being typed
+    other = asyncio.ensure_future(client.complete("cell-1", "sys.", 4))
+    await asyncio.sleep(0.02)
+    assert store.watcher_count == 1  # the new word's request only
+    other.cancel()
+    client.close()
+    await asyncio.sleep(0.01)
     assert store.watcher_count == 0
 
 
@@ -159,3 +241,15 @@ async def test_a_store_that_fails_to_commit_is_logged_not_raised(store, caplog):
         assert await make_client(store).complete("cell-1", "os.", 3) is None
     assert "quota exceeded" in caplog.text
     assert store.watcher_count == 0
+
+
+async def test_describing_an_option_asks_with_the_word_completed_to_it(store):
+    answer_with(store, [{"text": "join", "kind": "function", "detail": "join(a, *p)", "documentation": "Join paths."},
+                        {"text": "joinx", "kind": "function"}])
+    client = make_client(store)
+    source = "import os\nos.path.jo + 1"
+    described = await client.describe("cell-1", source, len("import os\nos.path.jo"), "join")
+    assert described == {"detail": "join(a, *p)", "documentation": "Join paths."}
+    assert store.requests[-1]["source"] == "import os\nos.path.join + 1"
+    assert store.requests[-1]["cursorPosition"] == len("import os\nos.path.join")
+    assert await client.describe("cell-1", source, len("import os\nos.path.jo"), "joinx") is None  # nothing to say

@@ -52,6 +52,8 @@ export class Livecomplete extends EventTarget {
     // Who asks: this page. Its own kernel agent answers the requests it makes.
     this.clientId = `page-${crypto.randomUUID().slice(0, 8)}`
     this.kernel = new KernelWorker({ baseUrl, options })
+    // A cell ran (busy -> ready) or the kernel restarted: its names changed.
+    this.kernel.addEventListener('state', () => this.#session?.namespace_changed())
     this.ready = this.#start(baseUrl).then(
       () => this.#setState('ready', 'ready'),
       (error) => {
@@ -187,8 +189,11 @@ export class Livecomplete extends EventTarget {
         const cancel = () => this.#session === session && session.cancel(queryId)
         context.addEventListener('abort', cancel, { onDocChange: true })
         try {
-          const answer = await session.complete(queryId, cellId, context.state.doc.toString(), context.pos, context.explicit)
-          return answer ? toCompletionResult(JSON.parse(answer)) : null
+          const source = context.state.doc.toString()
+          const answer = await session.complete(queryId, cellId, source, context.pos, context.explicit)
+          if (!answer) return null
+          const describe = (label) => this.#describe(session, cellId, source, context.pos, label)
+          return toCompletionResult(JSON.parse(answer), describe)
         } catch (error) {
           if (!context.aborted && this.#session === session) console.warn('[livecomplete] completion failed', error)
           return null
@@ -203,6 +208,19 @@ export class Livecomplete extends EventTarget {
         if (this.#session && this.#session !== session && !context.aborted) return ask(this.#session)
       }
       return result
+    }
+  }
+
+  /** {detail, documentation} of an option the answer did not document, or null; never throws. */
+  async #describe(session, cellId, source, pos, label) {
+    if (this.#session !== session) return null
+    const queryId = ++this.#queries
+    try {
+      const described = await session.describe(queryId, cellId, source, pos, label)
+      return described ? JSON.parse(described) : null
+    } catch (error) {
+      console.warn('[livecomplete] describing an option failed', error)
+      return null
     }
   }
 
@@ -257,6 +275,20 @@ export class Livecomplete extends EventTarget {
   }
 }
 
-function toCompletionResult({ validFor, ...result }) {
-  return { ...result, validFor: new RegExp(validFor.source, validFor.flags) }
+function toCompletionResult({ validFor, options, ...result }, describe) {
+  return {
+    ...result,
+    // An option without documentation asks for it when highlighted (see CompletionClient.describe).
+    options: options.map((option) => (option.info ? option : { ...option, info: () => describedInfo(describe, option) })),
+    validFor: new RegExp(validFor.source, validFor.flags),
+  }
+}
+
+/** The highlighted option's signature and documentation, as a text node (never markup). */
+async function describedInfo(describe, option) {
+  const described = await describe(option.label)
+  if (!described) return null
+  const signature = described.detail && described.detail !== option.detail ? described.detail : null
+  const text = [signature, described.documentation].filter(Boolean).join('\n\n')
+  return text ? document.createTextNode(text) : null
 }
