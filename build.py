@@ -299,17 +299,19 @@ def venv_python() -> Path:
     return VENV / "bin" / "python"
 
 
-def test_environment() -> None:
-    requirements = project()["project"]["optional-dependencies"]["test"]
+def test_environment(extras: tuple[str, ...] = ("test",)) -> None:
+    """.venv with the project's optional dependencies `extras` (from pyproject.toml)."""
+    requirements = [r for extra in extras for r in project()["project"]["optional-dependencies"][extra]]
     fingerprint_input = [ROOT / "pyproject.toml"]
-    if venv_python().exists() and fresh("test-venv", fingerprint_input):
-        print("test environment .venv ... up to date", flush=True)
+    step = "-".join((*extras, "venv"))
+    if venv_python().exists() and fresh(step, fingerprint_input):
+        print(f"{' and '.join(extras)} environment .venv ... up to date", flush=True)
         return
-    print(f"test environment .venv ... installing {', '.join(requirements)}", flush=True)
+    print(f"{' and '.join(extras)} environment .venv ... installing {', '.join(requirements)}", flush=True)
     if not venv_python().exists():
         run([sys.executable, "-m", "venv", str(VENV)])
     run([str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", *requirements], quiet=True)
-    stamp("test-venv", fingerprint_input)
+    stamp(step, fingerprint_input)
 
 
 def test(pytest_args: list[str]) -> int:
@@ -329,7 +331,7 @@ def bench(bench_args: list[str]) -> int:
         raise BuildError(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARKS)}")
     chromium = find_chromium()
     build()
-    test_environment()
+    test_environment(("test", "bench"))
     env = {**os.environ, "LIVECOMPLETE_CHROMIUM": chromium}
     script = ROOT / "bench" / BENCHMARKS[name]
     return subprocess.run([str(venv_python()), str(script), *rest], cwd=ROOT, env=env).returncode

@@ -1,15 +1,30 @@
-"""Keystroke -> popup latency on the real page: `python3 build.py bench [--runs N]`.
+"""Keystroke -> popup latency on the real page: `python3 build.py bench latency [--runs N]`.
 
-Each run opens a new notebook in headless Chromium, waits for the kernel, runs one cell, then
-visits a fixed set of completion points: it types the text before the last key at a human pace
-(100 ms per key) and times, inside the page, from the last key's keydown to the moment the
-expected option is in the popup's DOM. Prints median / p95 / max, writes JSON to bench-results/.
-A benchmark, not a test: it asserts no timings.
+Each run opens a new notebook in headless Chromium, runs a setup cell, then visits a fixed corpus
+of completion points (stdlib modules and attributes, names from the run cell, attributes of user
+objects, imports, keyword arguments, a long cell, a dot or a word's first letter as the last
+key). At each point it types the text before the last
+key at a human pace (100 ms per key) and times, inside the page, from the last key's keydown to
+the moment the expected option is in the popup's DOM. Each point is sorted by what answered it:
+
+- computed: the last key sent a new request, answered by the kernel (Jedi);
+- reused: the answer to a request sent earlier in the same word (at its first letter or a dot),
+  narrowed by the page, with no new request;
+- refiltered: CodeMirror narrowed the list already on screen (`validFor`); no query at all.
+
+Also: page open -> first completion, cold (a new browser profile) and warm (the same notebook
+reopened); per request, Jedi's time in the worker, the kernel call, and the store's overhead
+(commit -> answer seen, minus the kernel call); store bytes per event; JS heap and the kernel's
+WebAssembly memory after the session. Prints a summary, writes JSON to bench-results/ and draws a
+PNG chart of the distributions next to it. `--options '{"reuseAnswers": 0}'` measures with a
+lever turned off. A benchmark, not a test: it asserts no timings.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
 import sys
 import time
 import uuid
@@ -17,18 +32,70 @@ import uuid
 from _harness import NotebookPage, figures, served_chromium, write_results
 
 HUMAN_KEY_DELAY_MS = 100
+SETUP_CELL = '''import collections, json, os, re
+data = {"alpha": 1, "beta": 2}
+numbers = [3, 1, 2]
+total_count = 3
+
+class Account:
+    def __init__(self, owner):
+        self.owner = owner
+        self.balance = 0
+
+    def deposit(self, amount):
+        self.balance += amount
+
+account = Account("ada")
+
+def greet(name, greeting="hello", punctuation="!"):
+    return f"{greeting} {name}{punctuation}"
+'''
+# 200 lines of ordinary code above the point: parsing cost grows with the cell.
+LONG_CELL = "".join(f"def helper_{i}(value):\n    return value * {i}\n\n" for i in range(66)) + "import os\n"
+
 # (text already in the cell, text typed key by key, option that must appear)
 POINTS = [
     ("import os\n", "os.pa", "path"),
     ("import os\n", "os.path.jo", "join"),
-    ("", "data.ke", "keys"),
-    ("total_count = 3\n", "tot", "total_count"),
-    ("import collections\n", "collections.Or", "OrderedDict"),
-    ('snake = "🐍"\n', "snake.up", "upper"),
-    ("", "pri", "print"),
+    ("import os\n", "os.getc", "getcwd"),
+    ("import os\n", "os.env", "environ"),
     ("import json\n", "json.du", "dumps"),
+    ("import json\n", "json.lo", "loads"),
+    ("import collections\n", "collections.Or", "OrderedDict"),
+    ("import collections\n", "collections.defa", "defaultdict"),
+    ("import re\n", "re.comp", "compile"),
+    ("import re\n", "re.IGN", "IGNORECASE"),
+    ("import math\n", "math.sq", "sqrt"),
+    ("import itertools\n", "itertools.cha", "chain"),
+    ("import functools\n", "functools.lru", "lru_cache"),
+    ("import sys\n", "sys.pla", "platform"),
+    ("", "data.ke", "keys"),
+    ("", "data.ite", "items"),
+    ("", "account.dep", "deposit"),
+    ("", "account.bal", "balance"),
+    ("", "account.ow", "owner"),
+    ("", "numbers.app", "append"),
+    ("", "numbers.so", "sort"),
+    ("", "tot", "total_count"),
+    ("", "gre", "greet"),
+    ("", "Acc", "Account"),
+    ("", "isinst", "isinstance"),
+    ("", "import coll", "collections"),
+    ("", "from os.path import jo", "join"),
+    ("", "from collections import Cou", "Counter"),
+    ("", "greet('ada', punc", "punctuation="),
+    ("", "open('x', encod", "encoding="),
+    ('snake = "🐍"\n', "snake.up", "upper"),
+    ("text = 'abc'\n", "text.spl", "split"),
+    (LONG_CELL, "os.pa", "path"),
+    # The last key starts a word or follows a dot: a new request, answered by Jedi.
+    ("import json\n", "json.", "dumps"),
+    ("", "account.", "deposit"),
+    ("import math\n", "math.", "ceil"),
+    ("", "x = t", "total_count"),
+    ("", "print(g", "greet"),
 ]
-SETUP_CELL = 'data = {"a": 1}'
+KINDS = ("computed", "reused", "refiltered")
 
 # Armed before the last key: resolves with ms from that key's keydown to the option in the DOM.
 ARM_PROBE = """expected => {
@@ -44,70 +111,157 @@ ARM_PROBE = """expected => {
     setTimeout(() => { observer.disconnect(); resolve(null) }, 20000)
   })
 }"""
-
-
-COUNT_REQUESTS = "window.livecomplete.storedEvents().requests.length"
+# Requests for the text as it is (not those describing a highlighted option), and source queries.
+COUNTS = """(source) => ({
+  requests: window.livecomplete.storedEvents().requests.filter(r => r.source === source).length,
+  queries: window.livecomplete.queriesStarted })"""
 
 
 def measure_point(notebook: NotebookPage, before: str, typed: str, expected: str) -> dict:
-    """Latency of the last key, and whether it needed a new request (computed) or not (refiltered)."""
+    """Latency of the last key, and what answered it (see the module's docstring)."""
     notebook.set_cell(1, before)
     notebook.type(1, typed[:-1], delay_ms=HUMAN_KEY_DELAY_MS)
     notebook.page.wait_for_timeout(HUMAN_KEY_DELAY_MS)
     notebook.page.evaluate(ARM_PROBE, expected)
-    requests_before = notebook.page.evaluate(COUNT_REQUESTS)
+    counted = notebook.page.evaluate(COUNTS, before + typed)
     notebook.page.keyboard.press(typed[-1])
     latency = notebook.page.evaluate("window.__latency")
-    computed = notebook.page.evaluate(COUNT_REQUESTS) > requests_before
+    now = notebook.page.evaluate(COUNTS, before + typed)
+    if now["requests"] > counted["requests"]:
+        kind = "computed"
+    elif now["queries"] > counted["queries"]:
+        kind = "reused"
+    else:
+        kind = "refiltered"
     notebook.page.keyboard.press("Escape")
-    return {"ms": latency, "kind": "computed" if computed else "refiltered"}
+    return {"point": f"{before.strip()[-30:]} | {typed}", "ms": latency, "kind": kind}
 
 
-def one_run(browser, base_url: str) -> dict:
-    context = browser.new_context()
-    notebook = NotebookPage(context.new_page(), base_url)
+def first_completion_s(notebook: NotebookPage, notebook_id: str, options: dict) -> float:
+    """Seconds from opening the page to the first popup (os.pa -> path)."""
     opened = time.perf_counter()
-    notebook.open(f"bench-{uuid.uuid4().hex[:10]}")
-    ready_s = time.perf_counter() - opened
+    notebook.open(notebook_id, options)
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pa", delay_ms=HUMAN_KEY_DELAY_MS)
+    notebook.wait_for_option("path", timeout_ms=60_000)
+    seconds = time.perf_counter() - opened
+    notebook.page.keyboard.press("Escape")
+    return seconds
+
+
+def one_run(browser, base_url: str, options: dict) -> dict:
+    context = browser.new_context()
+    notebook_id = f"bench-{uuid.uuid4().hex[:10]}"
+    notebook = NotebookPage(context.new_page(), base_url)
+    cold_s = first_completion_s(notebook, notebook_id, options)
     notebook.set_cell(0, SETUP_CELL)
     notebook.run_cell(0)
     points = [measure_point(notebook, *point) for point in POINTS]
+    page = notebook.page
+    timings = page.evaluate("window.livecomplete.timings()")
+    events = page.evaluate("(() => { const e = window.livecomplete.storedEvents(); "
+                           "return e.requests.length + e.responses.length })()")
+    store_bytes = page.evaluate("window.livecomplete.storageReport()")["storeBytes"]
+    memory = page.evaluate("window.livecomplete.memoryReport()")
+    kernel_memory = page.evaluate("window.livecomplete.kernel.memory()")
+    page.close()
+    # The same notebook again, in the same profile: HTTP cache, OPFS store and Jedi warm-up paid once.
+    warm_s = first_completion_s(NotebookPage(context.new_page(), base_url), notebook_id, options)
     context.close()
-    return {"ready_s": ready_s, "points": points}
+    return {
+        "cold_first_completion_s": cold_s,
+        "warm_first_completion_s": warm_s,
+        "points": points,
+        "timings": timings,
+        "store_bytes_per_event": round(store_bytes / events) if store_bytes and events else None,
+        "js_heap_bytes": memory["jsHeapBytes"],
+        "kernel_wasm_bytes": kernel_memory["wasmBytes"],
+    }
+
+
+def summarize(runs: list[dict]) -> dict:
+    def latencies(kind: str | None = None) -> list[float]:
+        return [p["ms"] for run in runs for p in run["points"]
+                if p["ms"] is not None and (kind is None or p["kind"] == kind)]
+
+    timings = [t for run in runs for t in run["timings"]]
+    computed = [t for t in timings if "kernelMs" in t and "roundTripMs" in t]  # incl. describing options
+    return {
+        "runs": len(runs),
+        "points_per_run": len(POINTS),
+        "all_points_ms": figures(latencies()),
+        **{f"{kind}_ms": figures(latencies(kind)) for kind in KINDS},
+        "cold_first_completion_ms": figures([r["cold_first_completion_s"] * 1000 for r in runs]),
+        "warm_first_completion_ms": figures([r["warm_first_completion_s"] * 1000 for r in runs]),
+        "jedi_ms": figures([t["jediMs"] for t in timings if "jediMs" in t]),
+        "kernel_call_ms": figures([t["kernelMs"] for t in computed]),
+        "store_overhead_ms": figures([t["roundTripMs"] - t["kernelMs"] for t in computed]),
+        "store_bytes_per_event": statistics.median(r["store_bytes_per_event"] for r in runs),
+        "js_heap_mb": round(statistics.median(r["js_heap_bytes"] for r in runs) / 2**20, 1),
+        "kernel_wasm_mb": round(statistics.median(r["kernel_wasm_bytes"] for r in runs) / 2**20, 1),
+        "missed": sum(p["ms"] is None for run in runs for p in run["points"]),
+    }
+
+
+def draw_chart(runs: list[dict], path, title: str) -> None:
+    """Latency distributions per kind, one dot per point, on a log scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series = {kind: [p["ms"] for run in runs for p in run["points"] if p["kind"] == kind and p["ms"]] for kind in KINDS}
+    series["first (cold)"] = [r["cold_first_completion_s"] * 1000 for r in runs]
+    series["first (warm)"] = [r["warm_first_completion_s"] * 1000 for r in runs]
+    labels = [k for k, v in series.items() if v]
+    figure, axes = plt.subplots(figsize=(8, 4.5), dpi=110)
+    axes.boxplot([series[k] for k in labels], orientation="horizontal", showfliers=False, widths=0.5)
+    for row, label in enumerate(labels, 1):
+        values = series[label]
+        jitter = [row + 0.18 * ((i * 7919) % 11 - 5) / 5 for i in range(len(values))]
+        axes.scatter(values, jitter, s=10, alpha=0.6)
+    axes.set_yticks(range(1, len(labels) + 1), [f"{k} (n={len(series[k])})" for k in labels])
+    axes.set_xscale("log")
+    axes.set_xlabel("ms from keystroke (or page open) to the right option in the popup")
+    for target, text in ((16, "one frame"), (100, "100 ms")):
+        axes.axvline(target, color="grey", linestyle=":", linewidth=1)
+        axes.text(target, 0.45, text, fontsize=7, color="grey", ha="center")
+    axes.set_title(title, fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--options", default="{}", help='page options as JSON, e.g. \'{"reuseAnswers": 0}\'')
+    parser.add_argument("--label", default="", help="a name for this configuration in the output")
     args = parser.parse_args()
-    with served_chromium() as (browser, base_url):
-        runs = [one_run(browser, base_url) for _ in range(args.runs)]
+    options = json.loads(args.options)
+    with served_chromium(("--js-flags=--expose-gc", "--enable-precise-memory-info")) as (browser, base_url):
+        runs = []
+        for number in range(1, args.runs + 1):
+            runs.append(one_run(browser, base_url, options))
+            print(f"  run {number}/{args.runs} done", flush=True)
+    report = summarize(runs)
+    report["options"] = options
+    out = write_results(f"popup-latency{'-' + args.label if args.label else ''}", {"report": report, "runs": runs})
+    chart = out.with_suffix(".png")
+    draw_chart(runs, chart, f"keystroke -> popup, {args.runs} runs x {len(POINTS)} points {args.label}".strip())
 
-    def latencies(points, kind=None):
-        return [p["ms"] for p in points if p["ms"] is not None and (kind is None or p["kind"] == kind)]
-
-    later = [p for run in runs for p in run["points"][1:]]
-    report = {
-        "runs": args.runs,
-        "page_open_to_ready_ms": figures([run["ready_s"] * 1000 for run in runs]),
-        "first_completion_ms": figures(latencies([run["points"][0] for run in runs])),
-        "later_computed_ms": figures(latencies(later, "computed")),
-        "later_refiltered_ms": figures(latencies(later, "refiltered")),
-        "per_point_median_ms": {
-            f"{before.strip()} | {typed}": (figures(latencies([run["points"][i] for run in runs])) or {}).get("median")
-            for i, (before, typed, _) in enumerate(POINTS)
-        },
-        "missed": sum(p["ms"] is None for run in runs for p in run["points"]),
-    }
-    out = write_results("popup-latency", {"report": report, "runs": runs})
-
-    print(f"keystroke -> popup with the right option, {args.runs} runs x {len(POINTS)} points")
-    for key in ("page_open_to_ready_ms", "first_completion_ms", "later_computed_ms", "later_refiltered_ms"):
-        print(f"  {key:24} {report[key]}")
-    for point, median in report["per_point_median_ms"].items():
-        print(f"    {point!r:42} median {median} ms")
-    print(f"  missed (no popup in 20 s): {report['missed']}")
-    print(f"  written to {out}")
+    print(f"keystroke -> popup with the right option, {args.runs} runs x {len(POINTS)} points, options {options}")
+    print(f"  {'':28} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8}")
+    for key in ("all_points_ms", *(f"{k}_ms" for k in KINDS), "cold_first_completion_ms",
+                "warm_first_completion_ms", "jedi_ms", "kernel_call_ms", "store_overhead_ms"):
+        row = report[key]
+        if row:
+            print(f"  {key:28} {row['n']:>4} {row['median']:>8} {row['p95']:>8} {row['max']:>8}")
+        else:
+            print(f"  {key:28} {'-':>4}")
+    print(f"  store bytes per event: {report['store_bytes_per_event']}; JS heap {report['js_heap_mb']} MB; "
+          f"kernel wasm memory {report['kernel_wasm_mb']} MB; missed {report['missed']}")
+    print(f"  written to {out} and {chart}")
     return 0
 
 

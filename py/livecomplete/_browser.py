@@ -8,6 +8,7 @@ handed back is plain data (JSON strings) or a task JavaScript can await and canc
 from __future__ import annotations
 
 import asyncio
+import collections
 import gc
 import json
 import logging
@@ -91,6 +92,7 @@ class WorkerKernel:
 
     def __init__(self, handle: JsProxy) -> None:
         self._handle = handle
+        self.last_call_ms: float | None = None
 
     def unavailable_because(self) -> str | None:
         return self._UNAVAILABLE.get(str(self._handle.state))
@@ -100,7 +102,28 @@ class WorkerKernel:
 
     async def complete(self, source: str, cursor: int) -> list[Suggestion]:
         answer = await self._handle.complete(source, cursor)
+        ms = self._handle.lastCallMs
+        self.last_call_ms = float(ms) if isinstance(ms, (int, float)) else None
         return [Suggestion.from_event(item) for item in json.loads(answer)]
+
+
+class CompletionTimings:
+    """What the page measured per completion, newest last, for benchmarks: round trip from
+    commit to answer, the kernel call seen by the agent, and Jedi's time inside the worker."""
+
+    KEPT = 2000
+
+    def __init__(self) -> None:
+        self._rows: collections.OrderedDict[str, dict[str, float]] = collections.OrderedDict()
+
+    def record(self, completion_id: str, **figures: float) -> None:
+        row = self._rows.setdefault(completion_id, {})
+        row.update({k: round(v, 2) for k, v in figures.items()})
+        if len(self._rows) > self.KEPT:
+            self._rows.popitem(last=False)
+
+    def to_plain(self) -> list[dict[str, Any]]:
+        return [{"completionId": i, **row} for i, row in self._rows.items()]
 
 
 class PageSession:
@@ -113,7 +136,9 @@ class PageSession:
         audit: AnswerAudit,
         cleanup: CleanupSchedule,
         store_directory: str,
+        timings: CompletionTimings,
     ) -> None:
+        self._timings = timings
         self._client = client
         self._agent = agent
         self._audit = audit
@@ -182,6 +207,10 @@ class PageSession:
 
         return asyncio.ensure_future(report_json())
 
+    def timings_json(self) -> str:
+        """JSON list of {completionId, roundTripMs?, kernelMs?, jediMs?} (see CompletionTimings)."""
+        return json.dumps(self._timings.to_plain())
+
     def namespace_changed(self) -> None:
         """The kernel ran a cell or restarted: answers kept for the words being typed may be wrong."""
         self._client.namespace_changed()
@@ -232,15 +261,26 @@ def start(config: JsProxy) -> PageSession:
         log.propagate = False
     options = Options.from_mapping(json.loads(config.optionsJson))
     store = LiveStoreCompletions(config.store, config.events, config.queries)
-    client = CompletionClient(store, requested_by=config.clientId, options=options)
-    agent = KernelAgent(store, WorkerKernel(config.kernel), agent_id=config.clientId, options=options)
+    timings = CompletionTimings()
+    client = CompletionClient(
+        store, requested_by=config.clientId, options=options,
+        on_answered=lambda completion_id, ms: timings.record(completion_id, roundTripMs=ms),
+    )
+    kernel = WorkerKernel(config.kernel)
+
+    def on_computed(completion_id: str, ms: float) -> None:
+        timings.record(completion_id, kernelMs=ms)
+        if kernel.last_call_ms is not None:
+            timings.record(completion_id, jediMs=kernel.last_call_ms)
+
+    agent = KernelAgent(store, kernel, agent_id=config.clientId, options=options, on_computed=on_computed)
     agent.start()
     audit = AnswerAudit(store)
     audit.start()
     cleanup = _cleanup_schedule(config, options)
     if config.persisted:
         cleanup.start()
-    return PageSession(client, agent, audit, cleanup, config.storeDirectory)
+    return PageSession(client, agent, audit, cleanup, config.storeDirectory, timings)
 
 
 def _cleanup_schedule(config: JsProxy, options: Options) -> CleanupSchedule:

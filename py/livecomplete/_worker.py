@@ -27,8 +27,9 @@ def start(options_json: str = "{}") -> str:
     """Create the kernel and warm Jedi up; returns timings in ms as JSON."""
     global _kernel
     started = time.perf_counter()
-    unpacked = unpack_zipped_stdlib()
-    _kernel = Kernel(Options.from_mapping(json.loads(options_json)))
+    options = Options.from_mapping(json.loads(options_json))
+    unpacked = unpack_zipped_stdlib() if options.unpack_stdlib else False
+    _kernel = Kernel(options)
     _kernel.complete(_WARM_UP_SOURCE, len(_WARM_UP_SOURCE))
     return json.dumps({
         "stdlibUnpacked": unpacked,

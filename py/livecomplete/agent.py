@@ -51,8 +51,11 @@ class KernelAgent:
         agent_id: str,
         options: Options = Options(),
         clock: Callable[[], float] = now_ms,
+        on_computed: Callable[[str, float], None] | None = None,
     ) -> None:
         self.agent_id = agent_id
+        # Told (completion id, ms the kernel took) after each successful computation.
+        self._on_computed = on_computed
         self.options = options
         self._store = store
         self._kernel = kernel
@@ -179,10 +182,13 @@ class KernelAgent:
         if reason is not None:
             return self._local(request, reason), "timeout"
         try:
+            began = self._clock()
             suggestions = await asyncio.wait_for(
                 self._kernel.complete(request.source, request.cursor_position),
                 self.options.kernel_timeout_ms / 1000,
             )
+            if self._on_computed is not None:
+                self._on_computed(request.completion_id, self._clock() - began)
             return suggestions, "success"
         except TimeoutError:
             log.warning(

@@ -45,8 +45,11 @@ class CompletionClient:
         options: Options = Options(),
         clock: Callable[[], float] = now_ms,
         new_id: Callable[[], str] = _new_id,
+        on_answered: Callable[[str, float], None] | None = None,
     ) -> None:
         self.requested_by = requested_by
+        # Told (completion id, ms from commit to answer) for each answer that arrives.
+        self._on_answered = on_answered
         self.options = options
         self._store = store
         self._clock = clock
@@ -183,8 +186,12 @@ class CompletionClient:
         # Watch before committing: in one tab LiveStore answers subscriptions inside commit().
         unsubscribe = self._store.watch_response(request.completion_id, on_rows)
         try:
+            committed = self._clock()
             self._store.commit_request(request)
-            return await asyncio.wait_for(answer, self.options.response_timeout_ms / 1000)
+            response = await asyncio.wait_for(answer, self.options.response_timeout_ms / 1000)
+            if self._on_answered is not None:
+                self._on_answered(request.completion_id, self._clock() - committed)
+            return response
         except TimeoutError:
             self._no_kernel_until = self._clock() + self.options.no_kernel_backoff_ms
             log.warning(

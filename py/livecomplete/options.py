@@ -45,6 +45,10 @@ class Options:
     # documentation (names are cheap, `Completion.type`/docstrings are not).
     jedi_budget_ms: int = 250
 
+    # 1: the kernel unpacks Pyodide's zipped stdlib into its in-memory file system at start;
+    # Jedi is several times slower against the zip (see `_worker`). 0 keeps the zip (benchmarks).
+    unpack_stdlib: int = 1
+
     # Only the first few options get documentation and a signature; the popup shows one at a time.
     documented_options: int = 12
 

@@ -89,3 +89,14 @@ def test_fast_typing_shows_no_stale_popup(open_notebook):
     # One request per word, sent where it starts; its answer, narrowed, serves the keys after it.
     assert "import os\nos.path." in [r["source"] for r in requests]
     assert len(requests) < len("os.path.jo")
+
+
+def test_a_word_is_one_request_at_the_dot_narrowed_for_the_keys_after_it(open_notebook):
+    notebook = open_notebook()
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pa")
+    notebook.wait_for_option("path")
+    assert "pardir" in notebook.popup_labels() and "getcwd" not in notebook.popup_labels()
+    sources = [r["source"] for r in notebook.stored_events()["requests"]]
+    assert "import os\nos." in sources
+    assert "import os\nos.p" not in sources and "import os\nos.pa" not in sources

@@ -165,3 +165,48 @@ def test_extra_answers_from_another_client_are_ignored_with_one_warning_each(ope
     assert sum("ignored an answer for completion ghost-request" in w for w in warnings) == 1, warnings
     response = next(r for r in first.stored_events()["responses"] if r["id"] == answered)
     assert "junk" not in [s["text"] for s in response["suggestions"]]  # the first answer stands
+
+
+# Overwrites each file of a directory from `offset` on with junk, keeping the first bytes (the
+# access-handle pool's header that names the SQLite file inside), so SQLite finds a damaged file.
+DAMAGE_FILES = """async ({ directory, offset, length }) => {
+  const root = await navigator.storage.getDirectory()
+  const store = await root.getDirectoryHandle(directory)
+  let damaged = 0
+  for await (const [, handle] of store.entries()) {
+    if (handle.kind !== 'file' || (await handle.getFile()).size <= offset) continue
+    const writable = await handle.createWritable({ keepExistingData: true })
+    await writable.write({ type: 'write', position: offset, data: new Uint8Array(length).fill(0x5a) })
+    await writable.close()
+    damaged += 1
+  }
+  return damaged
+}"""
+
+
+def test_a_damaged_completion_store_is_removed_and_started_afresh(open_notebook, notebook_id, context):
+    first = open_notebook()
+    first.set_cell(1, "import os\n")
+    first.type(1, "os.pa")
+    first.wait_for_option("path")
+    main_store = f"livestore-{notebook_id}@6"
+    first.write_opfs({main_store: {"main": "the notebook's own data"}})
+    first.page.close()
+
+    helper = context.new_page()
+    helper.goto(first.base_url + "/missing-page-for-opfs-access")
+    damaged = helper.evaluate(DAMAGE_FILES, {
+        "directory": f"livestore-{notebook_id}-completions@6", "offset": 4096, "length": 12288})
+    assert damaged > 0
+    helper.close()
+
+    notebook = open_notebook()
+    banner = notebook.page.locator("#storage-problem")
+    expect(banner).to_contain_text("could not be opened")
+    expect(banner).to_contain_text("it was removed and started afresh")
+    assert notebook.page.evaluate("window.livecomplete.persisted") is True
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.ge")
+    notebook.wait_for_option("getcwd")
+    assert notebook.read_opfs_directory(main_store) == {"main": "the notebook's own data"}
+    notebook.errors.clear()  # LiveStore logs the damaged database as errors; expected here

@@ -7,6 +7,8 @@ export class KernelWorker extends EventTarget {
   state = 'starting'
   detail = 'starting'
   info = null
+  /** ms the last call spent inside the worker (Jedi's own time, for a completion). */
+  lastCallMs = null
   #worker
   #nextId = 0
   #pending = new Map()
@@ -68,6 +70,11 @@ export class KernelWorker extends EventTarget {
   }
 
   /** Jedi completions as a JSON string (a list of suggestion events); used by the kernel agent. */
+  /** {wasmBytes}: the kernel's WebAssembly memory (for benchmarks). */
+  memory() {
+    return this.#call('memory', [])
+  }
+
   complete(source, cursor) {
     return this.#call('complete', [source, cursor])
   }
@@ -106,6 +113,7 @@ export class KernelWorker extends EventTarget {
     const call = this.#pending.get(message.id)
     if (!call) return // answered after its caller stopped waiting
     this.#pending.delete(message.id)
+    this.lastCallMs = message.ms ?? null
     if (message.ok) call.resolve(message.result)
     else call.reject(new Error(message.error))
   }

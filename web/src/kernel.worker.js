@@ -1,23 +1,27 @@
 // The kernel: Pyodide in a dedicated worker, holding the notebook's namespace. Runs cells and
 // computes Jedi completions (livecomplete._worker). Messages in: {type: 'start', baseUrl,
 // optionsJson} once, then {id, type: 'run'|'complete', args}. Out: {type: 'status', detail},
-// {type: 'ready', info}, {type: 'failed', error}, and {id, ok, result|error} per call.
+// {type: 'ready', info}, {type: 'failed', error}, and {id, ok, result|error, ms} per call
+// (`ms`: time spent in the call inside the worker).
 import { loadPython } from './python.js'
 
 let started
 let api
+let wasmMemory = null
 
 async function start({ baseUrl, optionsJson }) {
   const status = (detail) => self.postMessage({ type: 'status', detail })
   const pyodide = await loadPython({ baseUrl, wheels: 'kernel', onProgress: status })
   status('warming up Jedi')
   api = pyodide.pyimport('livecomplete._worker')
+  wasmMemory = () => pyodide._module.HEAP8.length
   return JSON.parse(api.start(optionsJson))
 }
 
 const calls = {
   run: (code) => JSON.parse(api.run(code)),
   complete: (source, cursor) => api.complete(source, cursor),
+  memory: () => ({ wasmBytes: wasmMemory() }),
 }
 
 self.onmessage = async ({ data }) => {
@@ -32,7 +36,9 @@ self.onmessage = async ({ data }) => {
   const { id, type, args } = data
   try {
     await started
-    self.postMessage({ id, ok: true, result: calls[type](...args) })
+    const began = performance.now()
+    const result = calls[type](...args)
+    self.postMessage({ id, ok: true, result, ms: performance.now() - began })
   } catch (error) {
     self.postMessage({ id, ok: false, error: String(error?.message ?? error) })
   }

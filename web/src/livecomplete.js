@@ -8,9 +8,11 @@ import { watchPersistence } from './persistence-watchdog.js'
 import { loadPython } from './python.js'
 import {
   completionStoreDirectory,
+  describeError,
   events,
   openCompletionStore,
   queries,
+  removeCompletionStore,
   storageFormatVersion,
   tables,
 } from './store.js'
@@ -37,6 +39,7 @@ export class Livecomplete extends EventTarget {
   storageProblem = null
   #session = null
   #queries = 0
+  #sourceCalls = 0
   #browser = null
   #pyodide = null
   #tracingProxies = false
@@ -74,8 +77,33 @@ export class Livecomplete extends EventTarget {
     this.#useStore(opened)
   }
 
+  /**
+   * Open the completion store in OPFS when possible. A store that will not open (damaged, say,
+   * by a tab closed while LiveStore was writing) is a cache: remove it and start afresh, once;
+   * failing that, open one in memory and say why.
+   */
+  async #openStore() {
+    try {
+      return await this.#openStoreOnce()
+    } catch (error) {
+      const why = describeError(error)
+      console.warn(`[livecomplete] could not open the completion store (${why}); removing it to start afresh`)
+      const notRemoved = await removeCompletionStore(this.notebookId)
+      if (!notRemoved) {
+        try {
+          const opened = await this.#openStoreOnce()
+          this.#notice(`The completion store could not be opened (${why}); it was removed and started afresh.`)
+          return opened
+        } catch (again) {
+          return this.#openStoreOnce(`the completion store could not be opened (${describeError(again)})`)
+        }
+      }
+      return this.#openStoreOnce(`the completion store could not be opened (${why}) nor removed (${notRemoved})`)
+    }
+  }
+
   /** Open the completion store; in memory with `inMemory` (a reason), else in OPFS when possible. */
-  async #openStore(inMemory = null) {
+  async #openStoreOnce(inMemory = null) {
     let failed = false
     const opened = await openCompletionStore(this.notebookId, {
       inMemory,
@@ -154,7 +182,7 @@ export class Livecomplete extends EventTarget {
           this.#notice(`The completion store stopped saving (${why}). ${cleanup}; the store was reopened.`)
         }
       }
-      opened ??= await this.#openStore(`the completion store could not be saved in OPFS (${why})`)
+      opened ??= await this.#openStoreOnce(`the completion store could not be saved in OPFS (${why})`)
       this.#useStore(opened)
     } catch (error) {
       console.error('[livecomplete] completions stopped: no store could be opened', error)
@@ -182,6 +210,7 @@ export class Livecomplete extends EventTarget {
   /** A CodeMirror completion source for one cell. Never throws; resolves to null when unsure. */
   completionSource(cellId) {
     return async (context) => {
+      this.#sourceCalls += 1
       const ask = async (session) => {
         const queryId = ++this.#queries
         // Any edit makes this query's document old: cancel it; CodeMirror asks again. Cancelling
@@ -257,6 +286,19 @@ export class Livecomplete extends EventTarget {
     const pythonObjects = this.#browser.python_objects()
     globalThis.gc?.()
     return { jsHeapBytes: performance.memory?.usedJSHeapSize ?? null, pyProxiesAlive: module.pyproxy_alloc_map.size, pythonObjects }
+  }
+
+  /**
+   * Per completion, newest last: {completionId, roundTripMs (commit -> answer seen by this
+   * page), kernelMs (the agent's kernel call), jediMs (inside the kernel worker)}. For benchmarks.
+   */
+  timings() {
+    return this.#session ? JSON.parse(this.#session.timings_json()) : []
+  }
+
+  /** How many completion queries CodeMirror has made of this page's sources (for benchmarks). */
+  get queriesStarted() {
+    return this.#sourceCalls
   }
 
   /** The stored requests and responses, as plain rows (for inspection and tests). */

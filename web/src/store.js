@@ -44,14 +44,27 @@ export async function openCompletionStore(notebookId, { inMemory = null, onFailu
   // Reading it, and dropping what it says, keeps the heap flat.
   store.subscribeSyncStatus(() => {})
   Effect.runPromiseExit(Deferred.await(shutdown)).then((exit) => {
-    if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) onFailure(describeCause(exit.cause))
+    if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) onFailure(describeError(Cause.squash(exit.cause)))
   })
   return { store, persisted: !whyNotPersisted, whyNotPersisted }
 }
 
-/** One line for a LiveStore failure: the innermost message, which names the real fault. */
-function describeCause(cause) {
-  const error = Cause.squash(cause)
+/**
+ * Remove this notebook's completion store from OPFS (only that directory: it is a cache, and
+ * nothing else is ever touched). Resolves to null, or to why it could not be removed.
+ */
+export async function removeCompletionStore(notebookId) {
+  try {
+    const root = await navigator.storage.getDirectory()
+    await root.removeEntry(completionStoreDirectory(notebookId), { recursive: true })
+    return null
+  } catch (error) {
+    return error?.name === 'NotFoundError' ? null : `${error?.name ?? 'Error'}: ${error?.message ?? error}`
+  }
+}
+
+/** One line for an error, LiveStore's nested ones included (their innermost cause names the fault). */
+export function describeError(error) {
   let text = String(error?.message ?? error)
   for (let inner = error?.cause; inner; inner = inner.cause) text = String(inner.message ?? inner)
   return text.split('\n')[0].slice(0, 300)
