@@ -214,6 +214,7 @@ class PageSession:
     def namespace_changed(self) -> None:
         """The kernel ran a cell or restarted: answers kept for the words being typed may be wrong."""
         self._client.namespace_changed()
+        self._agent.namespace_changed()
 
     def close(self) -> None:
         """Stop answering and cleaning, end the queries and release the store's subscriptions."""
@@ -247,10 +248,13 @@ def options_json(overrides_json: str) -> str:
     return json.dumps(Options.from_mapping(json.loads(overrides_json)).to_mapping())
 
 
-def python_objects() -> int:
-    """How many objects the page's Python tracks after a collection (for load figures)."""
+def python_objects() -> str:
+    """JSON {count, byType}: the objects the page's Python tracks after a collection, and the
+    ten most common types among them (for load figures: what grows shows by name)."""
     gc.collect()
-    return len(gc.get_objects())
+    objects = gc.get_objects()
+    by_type = collections.Counter(type(o).__qualname__ for o in objects)
+    return json.dumps({"count": len(objects), "byType": dict(by_type.most_common(10))})
 
 
 def start(config: JsProxy) -> PageSession:

@@ -5,8 +5,10 @@ newest of each cell to a kernel backend (a Pyodide worker in the page, or the ke
 and commits exactly one `v1.CompletionReceived` per request: `success`; `error` when the kernel
 raised; `timeout` when the kernel cannot answer in time (starting, busy running a cell, or a call
 that did not return within `kernelTimeoutMs`), then with local suggestions (`fallback`) marked as
-such. A request superseded by a newer one from the same cell is never computed: it is answered
-with `timeout` and no suggestions, together with the others superseded within `supersededFlushMs`.
+such. An identical request (same cell text and cursor) since the namespace last changed is
+answered from the agent's earlier computation. A request superseded by a newer one from the same
+cell is never computed: it is answered with `timeout` and no suggestions, together with the
+others superseded within `supersededFlushMs`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ log = logging.getLogger("livecomplete")
 
 # How many answered request ids an agent remembers; a rebase only reopens recent ones.
 REMEMBERED_ANSWERS = 10_000
+# How many computed answers an agent keeps for identical requests (same cell text and cursor):
+# describing a highlighted option again, or retyping a word, then costs no Jedi call.
+KEPT_COMPUTATIONS = 64
 
 
 class KernelBackend(Protocol):
@@ -75,6 +80,13 @@ class KernelAgent:
         # about its own work, not about the calls ahead of it.
         self._kernel_turn = asyncio.Lock()
         self._unsubscribe: Unsubscribe | None = None
+        # Answers computed in the kernel's current namespace, by (source, cursor).
+        self._computed: collections.OrderedDict[tuple[str, int], tuple[Suggestion, ...]] = collections.OrderedDict()
+        self.computations = 0  # Jedi calls made (the rest were answered without one)
+
+    def namespace_changed(self) -> None:
+        """A cell ran or the kernel restarted: answers computed before may be wrong now."""
+        self._computed.clear()
 
     def start(self) -> None:
         if self._unsubscribe is None:
@@ -178,17 +190,25 @@ class KernelAgent:
             self._answered.popitem(last=False)
 
     async def _compute(self, request: CompletionRequest) -> tuple[Sequence[Suggestion], Status]:
+        key = (request.source, request.cursor_position)
+        if key in self._computed:
+            self._computed.move_to_end(key)
+            return self._computed[key], "success"
         reason = self._kernel.unavailable_because()
         if reason is not None:
             return self._local(request, reason), "timeout"
         try:
             began = self._clock()
-            suggestions = await asyncio.wait_for(
+            self.computations += 1
+            suggestions = tuple(await asyncio.wait_for(
                 self._kernel.complete(request.source, request.cursor_position),
                 self.options.kernel_timeout_ms / 1000,
-            )
+            ))
             if self._on_computed is not None:
                 self._on_computed(request.completion_id, self._clock() - began)
+            self._computed[key] = suggestions
+            if len(self._computed) > KEPT_COMPUTATIONS:
+                self._computed.popitem(last=False)
             return suggestions, "success"
         except TimeoutError:
             log.warning(

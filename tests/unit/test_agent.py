@@ -56,7 +56,27 @@ async def test_answers_each_open_request_once(store):
         "completionId": "c1", "suggestions": [{"text": "path", "kind": "module"}],
         "status": "success", "timestamp": 5.0,
     }
-    assert kernel.calls == [("os.", 3), ("os.", 3)]
+    assert kernel.calls == [("os.", 3)]  # the same text and cursor: computed once
+
+
+async def test_an_identical_request_is_answered_without_jedi_until_the_namespace_changes(store):
+    kernel = FakeKernel()
+    agent = KernelAgent(store, kernel, agent_id="page-1", options=OPTIONS, clock=lambda: 5.0)
+    agent.start()
+    store.commit_request(request("c1"))
+    await agent.drain()
+    store.commit_request(request("c2", cell_id="cell-2"))
+    await agent.drain()
+    store.commit_request(request("c3", source="os.p", cursor_position=4))
+    await agent.drain()
+    assert agent.computations == 2 and len(kernel.calls) == 2
+    assert store.responses["c2"]["suggestions"] == store.responses["c1"]["suggestions"]
+    assert store.responses["c2"]["status"] == "success"
+    agent.namespace_changed()  # a cell ran
+    store.commit_request(request("c4", cell_id="cell-3"))
+    await agent.drain()
+    agent.stop()
+    assert agent.computations == 3
 
 
 async def test_a_rebase_that_reopens_an_answered_request_does_not_answer_it_again(store):
