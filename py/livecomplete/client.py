@@ -32,6 +32,10 @@ __all__ = ["CompletionClient"]
 log = logging.getLogger("livecomplete")
 
 
+# Appended to the cell id of requests that describe a highlighted option.
+DESCRIBE_LANE = "/describe"
+
+
 def _new_id() -> str:
     return uuid.uuid4().hex
 
@@ -137,7 +141,10 @@ class CompletionClient:
             completed = spot.before_word + label
             request = CompletionRequest(
                 completion_id=self._new_id(),
-                cell_id=cell_id,
+                # Its own lane: the kernel agent computes only the newest request of a cell, and
+                # a description must neither supersede the cell's completions nor be superseded
+                # by them (only the newest highlighted option matters).
+                cell_id=f"{cell_id}{DESCRIBE_LANE}",
                 source=completed + spot.after_cursor,
                 cursor_position=utf16_length(completed),
                 requested_by=self.requested_by,

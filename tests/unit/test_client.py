@@ -251,5 +251,6 @@ async def test_describing_an_option_asks_with_the_word_completed_to_it(store):
     described = await client.describe("cell-1", source, len("import os\nos.path.jo"), "join")
     assert described == {"detail": "join(a, *p)", "documentation": "Join paths."}
     assert store.requests[-1]["source"] == "import os\nos.path.join + 1"
+    assert store.requests[-1]["cellId"] == "cell-1/describe"  # never supersedes the cell's completions
     assert store.requests[-1]["cursorPosition"] == len("import os\nos.path.join")
     assert await client.describe("cell-1", source, len("import os\nos.path.jo"), "joinx") is None  # nothing to say
