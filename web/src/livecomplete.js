@@ -271,21 +271,30 @@ export class Livecomplete extends EventTarget {
   }
 
   /**
-   * For load tests and benchmarks: {jsHeapBytes, pyProxiesAlive, pythonObjects}. The first call
+   * For load tests and benchmarks: {jsHeapBytes, pyProxiesAlive, pythonObjects, pythonObjectTypes}
+   * (the ten most common Python types). The first call
    * starts tracing Pyodide proxies (it costs a stack per proxy); `pyProxiesAlive` counts those
    * made since then and not yet released. `jsHeapBytes` is Chromium's used JS heap (null
-   * elsewhere), after a garbage collection when the page can ask for one.
+   * elsewhere), after a garbage collection when the page can ask for one. With `dropCaches`,
+   * the answers kept for reuse (bounded caches, by design) are dropped first, as when a cell
+   * runs, so that what remains counted is what a request could have left behind.
    */
-  async memoryReport() {
+  async memoryReport({ dropCaches = false } = {}) {
     await this.ready
+    if (dropCaches) this.#session?.namespace_changed()
     const module = this.#pyodide._module
     if (!this.#tracingProxies) {
       module.enable_pyproxy_allocation_tracing()
       this.#tracingProxies = true
     }
-    const pythonObjects = this.#browser.python_objects()
+    const { count: pythonObjects, byType: pythonObjectTypes } = JSON.parse(this.#browser.python_objects())
     globalThis.gc?.()
-    return { jsHeapBytes: performance.memory?.usedJSHeapSize ?? null, pyProxiesAlive: module.pyproxy_alloc_map.size, pythonObjects }
+    return {
+      jsHeapBytes: performance.memory?.usedJSHeapSize ?? null,
+      pyProxiesAlive: module.pyproxy_alloc_map.size,
+      pythonObjects,
+      pythonObjectTypes,
+    }
   }
 
   /**
