@@ -60,6 +60,8 @@ HOSTILE_ANSWERER = """victim => {
   window.hostileAnswers = 0
   store.subscribe(queries.openRequestsFor(victim), (requests) => {
     for (const request of requests) {
+      // Only the request that hangs the victim's kernel: one heavy answer, and a certain race.
+      if (!request.source.endsWith('stuck.')) continue
       window.hostileAnswers += 1
       store.commit(events.completionReceived({
         completionId: request.id,
@@ -89,10 +91,9 @@ def test_hostile_answers_from_another_client_are_cut_down_and_shown_as_text(open
 
     victim.set_cell(1, "")
     victim.type(1, "stuck.")
-    first = victim.popup.locator("li").first
-    expect(first).to_be_visible(timeout=15_000)
-
-    assert victim.popup.locator(".cm-completionLabel").first.inner_text() == '<img src=x onerror="window.pwned=1">'
+    # The attacker's answer for `stuck.` replaces whatever the popup showed for the word before.
+    expect(victim.popup.locator(".cm-completionLabel").first).to_have_text(
+        '<img src=x onerror="window.pwned=1">', timeout=30_000)
     assert victim.popup.locator("img, script, b").count() == 0
     info = victim.page.locator(".cm-completionInfo")
     expect(info).to_be_visible()
@@ -172,10 +173,21 @@ def test_extra_answers_from_another_client_are_ignored_with_one_warning_each(ope
 DAMAGE_FILES = """async ({ directory, offset, length }) => {
   const root = await navigator.storage.getDirectory()
   const store = await root.getDirectoryHandle(directory)
+  // The closed tab's LiveStore worker may hold the files a moment longer.
+  const writableOf = async (handle) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await handle.createWritable({ keepExistingData: true })
+      } catch (error) {
+        if (error.name !== 'NoModificationAllowedError' || attempt > 100) throw error
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
+  }
   let damaged = 0
   for await (const [, handle] of store.entries()) {
     if (handle.kind !== 'file' || (await handle.getFile()).size <= offset) continue
-    const writable = await handle.createWritable({ keepExistingData: true })
+    const writable = await writableOf(handle)
     await writable.write({ type: 'write', position: offset, data: new Uint8Array(length).fill(0x5a) })
     await writable.close()
     damaged += 1

@@ -13,9 +13,10 @@ def test_requests_and_responses_are_stored_as_v1_events(open_notebook, notebook_
     notebook = open_notebook()
     complete_os_path(notebook)
     stored = notebook.stored_events()
-    request = next(r for r in stored["requests"] if r["source"] == "import os\nos.pa")
+    # One request for the word, sent at the dot; its answer served "p" and "pa".
+    request = next(r for r in stored["requests"] if r["source"] == "import os\nos.")
     assert request["cellId"] == "cell-2"
-    assert request["cursorPosition"] == len("import os\nos.pa")
+    assert request["cursorPosition"] == len("import os\nos.")
     assert request["requestedBy"] == notebook.client_id()
     assert request["answered"] is True
     response = next(r for r in stored["responses"] if r["id"] == request["id"])
@@ -35,6 +36,8 @@ def test_store_lives_in_opfs_under_the_notebooks_completion_store_id(open_notebo
 def test_events_survive_a_reload(open_notebook):
     notebook = open_notebook()
     complete_os_path(notebook)
+    # What LiveStore has saved (it saves after commit() returns) is what a reload must find.
+    notebook.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced")
     before = notebook.stored_events()
     notebook.reload()
     after = notebook.stored_events()
