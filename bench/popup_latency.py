@@ -225,7 +225,7 @@ def draw_chart(runs: list[dict], path, title: str) -> None:
     axes.set_xlabel("ms from keystroke (or page open) to the right option in the popup")
     for target, text in ((16, "one frame"), (100, "100 ms")):
         axes.axvline(target, color="grey", linestyle=":", linewidth=1)
-        axes.text(target, 0.45, text, fontsize=7, color="grey", ha="center")
+        axes.text(target, len(labels) + 0.4, f" {text}", fontsize=7, color="grey", ha="left", va="center")
     axes.set_title(title, fontsize=10)
     figure.tight_layout()
     figure.savefig(path)
