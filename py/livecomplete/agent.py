@@ -1,7 +1,8 @@
 """Kernel side of the store: observe unanswered requests, ask the kernel, commit the answer.
 
-The agent watches the store for open `v1.CompletionRequested` events addressed to it, hands the
-newest of each cell to a kernel backend (a Pyodide worker in the page, or the kernel in-process),
+The agent watches the store for open `v1.CompletionRequested` events addressed to it (a page's
+own, or everyone's for a remote kernel that serves the notebook), hands the newest of each cell
+(of each person) to a kernel backend (a Pyodide worker in the page, or the kernel in-process),
 and commits exactly one `v1.CompletionReceived` per request: `success`; `error` when the kernel
 raised; `timeout` when the kernel cannot answer in time (starting, busy running a cell, or a call
 that did not return within `kernelTimeoutMs`), then with local suggestions (`fallback`) marked as
@@ -17,7 +18,8 @@ import asyncio
 import collections
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 from .events import CompletionRequest, CompletionResponse, InvalidEvent, Status, Suggestion, now_ms
 from .fallback import local_suggestions
@@ -25,7 +27,7 @@ from .offsets import utf16_to_index
 from .options import Options
 from .store import CompletionStore, Unsubscribe
 
-__all__ = ["KernelAgent", "KernelBackend"]
+__all__ = ["Answered", "KernelAgent", "KernelBackend"]
 
 log = logging.getLogger("livecomplete")
 
@@ -47,6 +49,21 @@ class KernelBackend(Protocol):
         """A call never returned: the kernel is stuck (the page then offers a restart)."""
 
 
+# How an answer was made, for logs: by Jedi, from an identical earlier computation, superseded
+# by a newer request of its cell, local suggestions because the kernel could not answer, or the
+# kernel raised.
+How = Literal["computed", "reused", "superseded", "local", "error"]
+
+
+@dataclass(frozen=True)
+class Answered:
+    """One answer committed, as the agent's `on_answered` hears of it."""
+
+    request: CompletionRequest
+    response: CompletionResponse
+    how: How
+
+
 class KernelAgent:
     def __init__(
         self,
@@ -54,13 +71,19 @@ class KernelAgent:
         kernel: KernelBackend,
         *,
         agent_id: str,
+        serves_everyone: bool = False,
         options: Options = Options(),
         clock: Callable[[], float] = now_ms,
         on_computed: Callable[[str, float], None] | None = None,
+        on_answered: Callable[[Answered], None] | None = None,
     ) -> None:
         self.agent_id = agent_id
+        # A page's agent answers the page's own requests (requestedBy == agent_id); a remote
+        # kernel's answers everyone's.
+        self.serves_everyone = serves_everyone
         # Told (completion id, ms the kernel took) after each successful computation.
         self._on_computed = on_computed
+        self._on_answered = on_answered
         self.options = options
         self._store = store
         self._kernel = kernel
@@ -70,8 +93,9 @@ class KernelAgent:
         # tab's events arrive first, and for a moment an answered request reads as open again;
         # remembering the answers keeps it from being answered twice.
         self._answered: collections.OrderedDict[str, None] = collections.OrderedDict()
-        # The newest request seen per cell, by (timestamp, arrival): older ones are superseded.
-        self._newest: dict[str, tuple[float, int, str]] = {}
+        # The newest request seen per lane (who asked, which cell), by (timestamp, arrival): older
+        # ones are superseded.
+        self._newest: dict[tuple[str, str], tuple[float, int, str]] = {}
         self._arrivals = 0
         self._undispatched: list[CompletionRequest] = []
         self._unflushed: list[CompletionResponse] = []
@@ -88,16 +112,27 @@ class KernelAgent:
         """A cell ran or the kernel restarted: answers computed before may be wrong now."""
         self._computed.clear()
 
+    @property
+    def running(self) -> bool:
+        return self._unsubscribe is not None
+
     def start(self) -> None:
         if self._unsubscribe is None:
-            self._unsubscribe = self._store.watch_open_requests(self.agent_id, self._on_open_requests)
+            serves = None if self.serves_everyone else self.agent_id
+            self._unsubscribe = self._store.watch_open_requests(serves, self._on_open_requests)
 
     def stop(self) -> None:
+        """Stop answering. Requests not answered yet stay open in the store (for whoever answers
+        next: this agent started again, or another kernel)."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
         for task in list(self._tasks):
             task.cancel()
+        self._in_flight.clear()
+        self._undispatched.clear()
+        self._unflushed.clear()
+        self._newest.clear()
 
     async def drain(self) -> None:
         """Wait until every request seen so far is answered (for tests and shutdown)."""
@@ -116,7 +151,7 @@ class KernelAgent:
                 log.warning("kernel agent: ignored an invalid request: %s", error)
                 continue
             if (
-                request.requested_by != self.agent_id
+                (request.requested_by != self.agent_id and not self.serves_everyone)
                 or request.completion_id in self._in_flight
                 or request.completion_id in self._answered
             ):
@@ -124,8 +159,8 @@ class KernelAgent:
             self._in_flight.add(request.completion_id)
             self._arrivals += 1
             rank = (request.timestamp, self._arrivals, request.completion_id)
-            if rank > self._newest.get(request.cell_id, (-1.0, 0, "")):
-                self._newest[request.cell_id] = rank
+            if rank > self._newest.get(_lane(request), (-1.0, 0, "")):
+                self._newest[_lane(request)] = rank
             fresh.append(request)
         if fresh:
             self._undispatched.extend(fresh)
@@ -139,13 +174,13 @@ class KernelAgent:
         task.add_done_callback(self._tasks.discard)
 
     def _superseded(self, request: CompletionRequest) -> bool:
-        return self._newest[request.cell_id][2] != request.completion_id
+        return self._newest[_lane(request)][2] != request.completion_id
 
     async def _dispatch(self) -> None:
         fresh, self._undispatched = self._undispatched, []
         superseded = [r for r in fresh if self._superseded(r)]
         if superseded:
-            self._unflushed.extend(self._response(r, (), "timeout") for r in superseded)
+            self._unflushed.extend((r, self._response(r, (), "timeout"), "superseded") for r in superseded)
             if len(self._unflushed) == len(superseded):
                 self._track(asyncio.ensure_future(self._flush_superseded()))
         for request in fresh:
@@ -154,16 +189,16 @@ class KernelAgent:
 
     async def _flush_superseded(self) -> None:
         await asyncio.sleep(self.options.superseded_flush_ms / 1000)
-        responses, self._unflushed = self._unflushed, []
-        self._commit(responses)
+        answers, self._unflushed = self._unflushed, []
+        self._commit(answers)
 
     async def _answer(self, request: CompletionRequest) -> None:
         async with self._kernel_turn:
             if self._superseded(request):  # a newer request of its cell came while it waited
-                suggestions, status = (), "timeout"
+                suggestions, status, how = (), "timeout", "superseded"
             else:
-                suggestions, status = await self._compute(request)
-        self._commit([self._response(request, suggestions, status)])
+                suggestions, status, how = await self._compute(request)
+        self._commit([(request, self._response(request, suggestions, status), how)])
 
     def _response(self, request: CompletionRequest, suggestions: Sequence[Suggestion], status: Status) -> CompletionResponse:
         return CompletionResponse(
@@ -173,30 +208,34 @@ class KernelAgent:
             timestamp=self._clock(),
         )
 
-    def _commit(self, responses: list[CompletionResponse]) -> None:
+    def _commit(self, answers: list[tuple[CompletionRequest, CompletionResponse, How]]) -> None:
         try:
-            self._store.commit_responses(responses)
-            for response in responses:
+            self._store.commit_responses([response for _, response, _ in answers])
+            for _, response, _ in answers:
                 self._remember_answered(response.completion_id)
         except Exception:
-            log.exception("kernel agent: could not answer %d completions", len(responses))
+            log.exception("kernel agent: could not answer %d completions", len(answers))
+            return
         finally:
-            for response in responses:
+            for _, response, _ in answers:
                 self._in_flight.discard(response.completion_id)
+        if self._on_answered is not None:
+            for request, response, how in answers:
+                self._on_answered(Answered(request, response, how))
 
     def _remember_answered(self, completion_id: str) -> None:
         self._answered[completion_id] = None
         if len(self._answered) > REMEMBERED_ANSWERS:
             self._answered.popitem(last=False)
 
-    async def _compute(self, request: CompletionRequest) -> tuple[Sequence[Suggestion], Status]:
+    async def _compute(self, request: CompletionRequest) -> tuple[Sequence[Suggestion], Status, How]:
         key = (request.source, request.cursor_position)
         if key in self._computed:
             self._computed.move_to_end(key)
-            return self._computed[key], "success"
+            return self._computed[key], "success", "reused"
         reason = self._kernel.unavailable_because()
         if reason is not None:
-            return self._local(request, reason), "timeout"
+            return self._local(request, reason), "timeout", "local"
         try:
             began = self._clock()
             self.computations += 1
@@ -209,18 +248,24 @@ class KernelAgent:
             self._computed[key] = suggestions
             if len(self._computed) > KEPT_COMPUTATIONS:
                 self._computed.popitem(last=False)
-            return suggestions, "success"
+            return suggestions, "success", "computed"
         except TimeoutError:
             log.warning(
                 "kernel agent: completion %s took longer than %d ms",
                 request.completion_id, self.options.kernel_timeout_ms,
             )
             self._kernel.mark_unresponsive(f"a completion did not return within {self.options.kernel_timeout_ms} ms")
-            return self._local(request, "kernel not responding"), "timeout"
+            return self._local(request, "kernel not responding"), "timeout", "local"
         except Exception as error:
             log.warning("kernel agent: completion %s failed: %s", request.completion_id, error)
-            return (), "error"
+            return (), "error", "error"
 
     def _local(self, request: CompletionRequest, why: str) -> list[Suggestion]:
         index = utf16_to_index(request.source, request.cursor_position)
         return local_suggestions(request.source, index, why=why, limit=self.options.max_suggestions)
+
+
+def _lane(request: CompletionRequest) -> tuple[str, str]:
+    # Cell ids are per notebook page ("cell-2"), so a kernel serving several people keeps one
+    # lane per person and cell: one person's typing never supersedes another's request.
+    return (request.requested_by, request.cell_id)

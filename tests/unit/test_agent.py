@@ -190,3 +190,42 @@ async def test_a_request_superseded_while_waiting_for_the_kernel_is_not_computed
     assert store.responses["new"]["status"] == "success"
     assert store.responses["old"]["status"] in ("timeout", "success")  # success if it already ran
     assert sum(store.answer_counts.values()) == 3
+
+
+async def test_a_remote_kernel_serves_everyone_with_one_lane_per_person_and_cell(store):
+    kernel, answered = FakeKernel(), []
+    agent = KernelAgent(store, kernel, agent_id="kernel-1", serves_everyone=True, options=OPTIONS,
+                        clock=lambda: 5.0, on_answered=answered.append)
+    agent.start()
+    # Two people type in their "cell-1" at once: neither supersedes the other.
+    store.commit_request(request("a1", requested_by="page-a", source="os.", timestamp=1.0))
+    store.commit_request(request("b1", requested_by="page-b", source="os.", timestamp=2.0))
+    store.commit_request(request("a2", requested_by="page-a", source="os.p", cursor_position=4, timestamp=3.0))
+    await agent.drain()
+    # A third person asks what page-b asked: answered from that computation.
+    store.commit_request(request("c1", requested_by="page-c", source="os.", timestamp=4.0))
+    await agent.drain()
+    agent.stop()
+    assert {i: r["status"] for i, r in store.responses.items()} == {
+        "a1": "timeout",  # superseded by page-a's newer request, and only by that
+        "b1": "success", "a2": "success", "c1": "success",
+    }
+    how = {a.request.completion_id: a.how for a in answered}
+    assert how == {"a1": "superseded", "b1": "computed", "a2": "computed", "c1": "reused"}
+    assert agent.computations == 2
+
+
+async def test_a_stopped_agent_leaves_requests_open_and_answers_them_when_started_again(store):
+    kernel = FakeKernel(behaviour="hang")
+    agent = KernelAgent(store, kernel, agent_id="page-1", options=Options(kernel_timeout_ms=5000), clock=lambda: 5.0)
+    agent.start()
+    store.commit_request(request("c1"))
+    await asyncio.sleep(0.01)
+    agent.stop()  # stands by mid-computation
+    await asyncio.sleep(0.01)
+    assert "c1" not in store.responses
+    kernel.behaviour = "ok"
+    agent.start()
+    await agent.drain()
+    agent.stop()
+    assert store.answer_counts == {"c1": 1} and store.responses["c1"]["status"] == "success"
