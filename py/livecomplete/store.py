@@ -1,7 +1,7 @@
 """The small interface the client and the kernel agent need from the completion store.
 
-In the page it is LiveStore (``_browser.LiveStoreCompletions``); in unit tests an in-memory
-stand-in. Rows handed to watchers are raw, untrusted plain data (camelCase event fields);
+In the page and in a remote kernel it is LiveStore (``_livestore.LiveStoreCompletions``); in unit
+tests an in-memory stand-in. Rows handed to watchers are raw, untrusted plain data (camelCase event fields);
 callers validate them with ``events``.
 """
 
@@ -33,6 +33,17 @@ class CompletionStore(Protocol):
         holds but does not use: `answers > 1`, or `requested` false (now, and on every change)."""
 
     def watch_open_requests(
-        self, requested_by: str, on_rows: Callable[[Sequence[Row]], None]
+        self, requested_by: str | None, on_rows: Callable[[Sequence[Row]], None]
     ) -> Unsubscribe:
-        """Call `on_rows` with the unanswered requests of `requested_by` (now, and on every change)."""
+        """Call `on_rows` with the unanswered requests of `requested_by` (everyone's for None),
+        now and on every change."""
+
+    def watch_remote_kernels(self, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
+        """Call `on_rows` with `{kernelId, leaseMs, announcedAt}` for every remote kernel that
+        announced itself and did not leave (now, and on every change)."""
+
+    def commit_kernel_announced(self, kernel_id: str, lease_ms: float) -> None:
+        """Commit `v1.KernelAnnounced`: this remote kernel serves the notebook for `lease_ms`."""
+
+    def commit_kernel_left(self, kernel_id: str) -> None:
+        """Commit `v1.KernelLeft`: this remote kernel stops serving the notebook."""

@@ -22,6 +22,7 @@ class MemoryStore:
         self.responses: dict[str, dict[str, Any]] = {}
         self.answer_counts: dict[str, int] = {}
         self.commits = 0  # transactions that wrote responses
+        self.kernels: dict[str, dict[str, Any]] = {}  # remote kernels announced and not left
         self._watchers: list[tuple[Callable[[], list[dict]], Callable[[Sequence[dict]], None]]] = []
 
     # -- the CompletionStore interface
@@ -41,7 +42,7 @@ class MemoryStore:
         def rows():
             return [
                 r for r in self.requests
-                if r.get("requestedBy") == requested_by and r.get("completionId") not in self.responses
+                if requested_by in (None, r.get("requestedBy")) and r.get("completionId") not in self.responses
             ]
         return self._watch(rows, on_rows)
 
@@ -54,6 +55,17 @@ class MemoryStore:
                 if n > 1 or i not in requested
             ]
         return self._watch(rows, on_rows)
+
+    def watch_remote_kernels(self, on_rows):
+        return self._watch(lambda: list(self.kernels.values()), on_rows)
+
+    def commit_kernel_announced(self, kernel_id, lease_ms, announced_at=0.0):
+        self.kernels[kernel_id] = {"kernelId": kernel_id, "leaseMs": lease_ms, "announcedAt": announced_at}
+        self._notify()
+
+    def commit_kernel_left(self, kernel_id):
+        self.kernels.pop(kernel_id, None)
+        self._notify()
 
     # -- what a hostile or buggy client could write
     def commit_raw_request(self, event: dict[str, Any]) -> None:

@@ -1,0 +1,107 @@
+"""Hand-over: a page's kernel agent stands by while a remote kernel's lease is fresh."""
+
+import asyncio
+import logging
+
+from livecomplete.handover import MAX_LEASE_MS, Handover, KernelLeases
+
+
+def row(kernel_id, lease_ms=6000, announced_at=1000.0):
+    return {"kernelId": kernel_id, "leaseMs": lease_ms, "announcedAt": announced_at}
+
+
+def test_a_fresh_announcement_serves_until_its_lease_runs_out():
+    leases = KernelLeases()
+    leases.update([row("k1", 6000, 1000.0)], now=1000.0)
+    assert leases.serving(1000.0) == "k1"
+    assert leases.serving(6999.0) == "k1"
+    assert leases.serving(7000.0) is None
+
+
+def test_an_old_announcement_from_the_log_never_looks_fresh():
+    leases = KernelLeases()
+    leases.update([row("k1", 6000, announced_at=1000.0)], now=60_000.0)  # replayed a minute later
+    assert leases.serving(60_000.0) is None
+
+
+def test_a_kernel_clock_ahead_of_the_page_gains_nothing():
+    leases = KernelLeases()
+    leases.update([row("k1", 6000, announced_at=500_000.0)], now=1000.0)
+    assert leases.serving(6999.0) == "k1"
+    assert leases.serving(7000.0) is None
+
+
+def test_of_several_alive_the_smallest_id_serves_so_every_client_agrees():
+    leases = KernelLeases()
+    leases.update([row("k2", announced_at=1000.0), row("k1", announced_at=900.0)], now=1000.0)
+    assert leases.serving(1000.0) == "k1"
+    assert leases.serving(6950.0) == "k2"  # k1's lease ran out first
+
+
+def test_invalid_announcements_are_ignored_with_one_warning_each(caplog):
+    leases = KernelLeases()
+    bad = [row(""), row("k", lease_ms=-1), row("k", lease_ms=True), row("k", announced_at="soon"), "junk", row(7)]
+    with caplog.at_level(logging.WARNING, logger="livecomplete"):
+        leases.update(bad, now=1000.0)
+        leases.update(bad, now=1001.0)
+    assert leases.serving(1000.0) is None
+    assert len(caplog.records) == len(bad)
+
+
+def test_a_lease_is_capped_so_a_bogus_announcement_cannot_silence_pages_for_long():
+    leases = KernelLeases()
+    leases.update([row("k1", lease_ms=10**12, announced_at=0.0)], now=0.0)
+    assert leases.serving(MAX_LEASE_MS - 1) == "k1"
+    assert leases.serving(MAX_LEASE_MS) is None
+
+
+class FakeAgent:
+    def __init__(self):
+        self.running = False
+        self.starts = self.stops = 0
+
+    def start(self):
+        self.running, self.starts = True, self.starts + 1
+
+    def stop(self):
+        self.running, self.stops = False, self.stops + 1
+
+
+async def test_the_page_agent_stands_by_while_a_remote_kernel_serves_and_answers_again_after(store):
+    now = [1000.0]
+    agent, seen = FakeAgent(), []
+    handover = Handover(store, agent, clock=lambda: now[0], check_ms=5, on_change=seen.append)
+    handover.start()
+    assert agent.running  # nobody else serves
+
+    store.commit_kernel_announced("k1", 100, announced_at=1000.0)
+    await asyncio.sleep(0.02)
+    assert not agent.running and handover.serving == "k1"
+
+    now[0] = 1100.0  # the lease lapsed: no event, the clock alone
+    await asyncio.sleep(0.02)
+    assert agent.running and handover.serving is None
+    assert seen == ["k1", None]
+
+    store.commit_kernel_announced("k1", 100, announced_at=1100.0)
+    await asyncio.sleep(0.02)
+    store.commit_kernel_left("k1")  # a goodbye: at once, not after the lease
+    await asyncio.sleep(0.02)
+    assert agent.running and (agent.starts, agent.stops) == (3, 2)
+    handover.stop()
+
+
+async def test_a_remote_kernel_stands_by_only_for_one_with_a_smaller_id(store):
+    agent = FakeAgent()
+    handover = Handover(store, agent, me="k2", clock=lambda: 1000.0, check_ms=5)
+    handover.start()
+    store.commit_kernel_announced("k2", 6000, announced_at=1000.0)
+    await asyncio.sleep(0.02)
+    assert agent.running  # itself
+    store.commit_kernel_announced("k3", 6000, announced_at=1000.0)
+    await asyncio.sleep(0.02)
+    assert agent.running  # a later one stands by for it
+    store.commit_kernel_announced("k1", 6000, announced_at=1000.0)
+    await asyncio.sleep(0.02)
+    assert not agent.running
+    handover.stop()
