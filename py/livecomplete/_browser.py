@@ -1,6 +1,7 @@
 """The page's Python: binds the client and the kernel agent to LiveStore and the kernel worker.
 
-With `_opfs`, the only modules that touch `js` and `pyodide.ffi`. JavaScript hands `start()` the
+With `_opfs`, `_livestore` and `_remote`, the only modules that touch `js` and `pyodide.ffi`.
+JavaScript hands `start()` the
 open store, the event constructors, the named queries and the kernel worker handle; everything
 handed back is plain data (JSON strings) or a task JavaScript can await and cancel.
 """
@@ -12,73 +13,24 @@ import collections
 import gc
 import json
 import logging
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import js  # type: ignore[import-not-found]
-from pyodide.ffi import JsProxy, create_proxy, to_js  # type: ignore[import-not-found]
+from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
 
 from . import _opfs
 from .agent import KernelAgent
 from .audit import AnswerAudit
 from .cleanup import DAY_MS, CleanupReport, CleanupSchedule, run_round
 from .client import CompletionClient
-from .events import CompletionRequest, CompletionResponse, Suggestion, now_ms
+from ._livestore import LiveStoreCompletions
+from .events import Suggestion, now_ms
+from .handover import Handover
 from .options import Options
-from .store import Row, Unsubscribe
 
 __all__ = ["PageSession", "options_json", "python_objects", "start"]
 
 log = logging.getLogger("livecomplete")
-
-
-def _to_js(data: dict[str, Any]) -> JsProxy:
-    # A dict proxy would be destroyed after the call; LiveStore keeps the object, so copy it.
-    return to_js(data, dict_converter=js.Object.fromEntries)
-
-
-class LiveStoreCompletions:
-    """`store.CompletionStore` over a LiveStore store (see web/src/store.js)."""
-
-    def __init__(self, store: JsProxy, events: JsProxy, queries: JsProxy) -> None:
-        self._store = store
-        self._events = events
-        self._queries = queries
-
-    def commit_request(self, request: CompletionRequest) -> None:
-        self._store.commit(self._events.completionRequested(_to_js(request.to_event())))
-
-    def commit_responses(self, responses: Sequence[CompletionResponse]) -> None:
-        self._store.commit(*(self._events.completionReceived(_to_js(r.to_event())) for r in responses))
-
-    def watch_response(self, completion_id: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
-        return self._watch(self._queries.responseFor(completion_id), on_rows)
-
-    def watch_open_requests(self, requested_by: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
-        return self._watch(self._queries.openRequestsFor(requested_by), on_rows)
-
-    def watch_anomalies(self, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
-        return self._watch(self._queries.anomalies(), on_rows)
-
-    def _watch(self, query: JsProxy, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
-        callback = create_proxy(lambda rows: on_rows([row_to_event(row) for row in rows.to_py()]))
-        stop = self._store.subscribe(query, callback)
-
-        def unsubscribe() -> None:
-            try:
-                stop()
-            except Exception:
-                pass  # the store is already shut down, which ended the subscription too
-            callback.destroy()
-
-        return unsubscribe
-
-
-def row_to_event(row: Any) -> Any:
-    """A table row in the event's field names (tables key on `id`, events say `completionId`)."""
-    if isinstance(row, dict) and "id" in row:
-        row = {"completionId": row["id"], **{k: v for k, v in row.items() if k != "id"}}
-    return row
 
 
 class WorkerKernel:
@@ -133,6 +85,7 @@ class PageSession:
         self,
         client: CompletionClient,
         agent: KernelAgent,
+        handover: Handover,
         audit: AnswerAudit,
         cleanup: CleanupSchedule,
         store_directory: str,
@@ -141,6 +94,7 @@ class PageSession:
         self._timings = timings
         self._client = client
         self._agent = agent
+        self._handover = handover
         self._audit = audit
         self._cleanup = cleanup
         self._store_directory = store_directory
@@ -219,6 +173,7 @@ class PageSession:
     def close(self) -> None:
         """Stop answering and cleaning, end the queries and release the store's subscriptions."""
         self._client.close()
+        self._handover.stop()
         self._agent.stop()
         self._audit.stop()
         self._cleanup.stop()
@@ -278,13 +233,16 @@ def start(config: JsProxy) -> PageSession:
             timings.record(completion_id, jediMs=kernel.last_call_ms)
 
     agent = KernelAgent(store, kernel, agent_id=config.clientId, options=options, on_computed=on_computed)
-    agent.start()
+    # Starts the agent, or keeps it standing by while a remote kernel serves the notebook.
+    on_remote_kernel = config.onRemoteKernel
+    handover = Handover(store, agent, on_change=lambda kernel_id: on_remote_kernel(kernel_id))
+    handover.start()
     audit = AnswerAudit(store)
     audit.start()
     cleanup = _cleanup_schedule(config, options)
     if config.persisted:
         cleanup.start()
-    return PageSession(client, agent, audit, cleanup, config.storeDirectory, timings)
+    return PageSession(client, agent, handover, audit, cleanup, config.storeDirectory, timings)
 
 
 def _cleanup_schedule(config: JsProxy, options: Options) -> CleanupSchedule:

@@ -3,6 +3,7 @@
 // completion sources. An app embeds completions with `lc.completion(cellId)` (an extension) or
 // `lc.completionSource(cellId)` (a source for its own `autocompletion({override: [...]})`).
 import { autocompletion } from '@codemirror/autocomplete'
+import { Effect, Fiber, Stream } from 'effect'
 import { KernelWorker } from './kernel.js'
 import { watchPersistence } from './persistence-watchdog.js'
 import { loadPython } from './python.js'
@@ -22,9 +23,11 @@ import {
  * @param {string} config.notebookId  the completion store is `${notebookId}-completions`
  * @param {object} [config.options]  livecomplete options, camelCase (see the README)
  * @param {string} [config.baseUrl]  where `pyodide/` and `wheels/` are served (default: the page)
+ * @param {string} [config.syncUrl]  a LiveStore sync backend (ws:// or wss://) for the completion
+ *   store only; without one the store is local to this browser
  */
-export function createLivecomplete({ notebookId, options = {}, baseUrl = document.baseURI }) {
-  return new Livecomplete({ notebookId, options, baseUrl })
+export function createLivecomplete({ notebookId, options = {}, baseUrl = document.baseURI, syncUrl = null }) {
+  return new Livecomplete({ notebookId, options, baseUrl, syncUrl })
 }
 
 export class Livecomplete extends EventTarget {
@@ -37,6 +40,11 @@ export class Livecomplete extends EventTarget {
   /** Whether the completion store lives in OPFS; when not, `storageProblem` says why. */
   persisted = null
   storageProblem = null
+  /** The remote kernel serving this notebook's completions (the page's own stands by), or null. */
+  remoteKernel = null
+  /** With a sync backend: whether the store is connected to it now (null before it is known). */
+  syncConnected = null
+  #watchingConnection = null
   #session = null
   #queries = 0
   #sourceCalls = 0
@@ -48,10 +56,11 @@ export class Livecomplete extends EventTarget {
   #recovery = null
   #reopened = false
 
-  constructor({ notebookId, options, baseUrl }) {
+  constructor({ notebookId, options, baseUrl, syncUrl }) {
     super()
     this.notebookId = notebookId
     this.options = options
+    this.syncUrl = syncUrl
     // Who asks: this page. Its own kernel agent answers the requests it makes.
     this.clientId = `page-${crypto.randomUUID().slice(0, 8)}`
     this.kernel = new KernelWorker({ baseUrl, options })
@@ -107,6 +116,7 @@ export class Livecomplete extends EventTarget {
     let failed = false
     const opened = await openCompletionStore(this.notebookId, {
       inMemory,
+      syncUrl: this.syncUrl,
       onFailure: (why) => {
         failed = true
         if (this.store === opened.store) this.#storeFailed(why)
@@ -120,6 +130,7 @@ export class Livecomplete extends EventTarget {
   /** Start the page's Python (client, kernel agent, cleanup) on an open store. */
   #useStore({ store, persisted, whyNotPersisted }) {
     this.store = store
+    if (this.syncUrl) this.#watchConnection(store)
     this.persisted = persisted
     if (!persisted) this.#reportStorageProblem(`Completions are kept in memory for this page only: ${whyNotPersisted}.`)
     this.#session = this.#browser.start({
@@ -132,6 +143,10 @@ export class Livecomplete extends EventTarget {
       storeDirectory: completionStoreDirectory(this.notebookId),
       storageFormatVersion,
       persisted,
+      onRemoteKernel: (kernelId) => {
+        this.remoteKernel = kernelId ?? null
+        this.dispatchEvent(new CustomEvent('remote-kernel', { detail: { kernelId: this.remoteKernel } }))
+      },
       // Each round's report; the newest one is also in storageReport().lastCleanup.
       onCleanup: (reportJson) => this.dispatchEvent(new CustomEvent('cleanup', { detail: JSON.parse(reportJson) })),
     })
@@ -188,6 +203,24 @@ export class Livecomplete extends EventTarget {
       console.error('[livecomplete] completions stopped: no store could be opened', error)
       this.#setState('error', `no completion store: ${error?.message ?? error}`)
     }
+  }
+
+  /** Follow the store's connection to the sync backend (LiveStore reconnects by itself). */
+  #watchConnection(store) {
+    if (this.#watchingConnection) Effect.runFork(Fiber.interrupt(this.#watchingConnection))
+    this.#watchingConnection = Effect.runFork(
+      store.networkStatus.changes.pipe(
+        Stream.tap(({ isConnected }) =>
+          Effect.sync(() => {
+            if (isConnected === this.syncConnected) return
+            this.syncConnected = isConnected
+            this.dispatchEvent(new CustomEvent('sync', { detail: { connected: isConnected } }))
+          }),
+        ),
+        Stream.runDrain,
+        Effect.scoped,
+      ),
+    )
   }
 
   #reportStorageProblem(text) {

@@ -35,13 +35,22 @@ function optionsFromUrl() {
   return { options: {}, problem: `?options must be a JSON object such as {"debounceMs": 80}; ignored "${raw}".` }
 }
 
+// `?sync=ws://127.0.0.1:8787` syncs the completion store through that sync backend (README: Sync).
+function syncUrlFromUrl() {
+  const raw = new URL(window.location.href).searchParams.get('sync')
+  if (!raw) return { syncUrl: null }
+  if (/^wss?:\/\/[^\s/]+/.test(raw)) return { syncUrl: raw }
+  return { syncUrl: null, problem: `?sync must be a ws:// or wss:// URL; ignored "${raw}": completions stay local.` }
+}
+
 const { notebookId, problem } = notebookIdFromUrl()
 const { options, problem: optionsProblem } = optionsFromUrl()
-const lc = createLivecomplete({ notebookId, options })
+const { syncUrl, problem: syncProblem } = syncUrlFromUrl()
+const lc = createLivecomplete({ notebookId, options, syncUrl })
 // A handle for the console and the browser tests.
 window.livecomplete = lc
 mountNotebook(document.querySelector('#app'), lc)
-for (const text of [problem, optionsProblem].filter(Boolean)) {
+for (const text of [problem, optionsProblem, syncProblem].filter(Boolean)) {
   const banner = Object.assign(document.createElement('p'), { className: 'banner', textContent: text })
   document.querySelector('#app').prepend(banner)
 }

@@ -72,10 +72,27 @@ function header(lc) {
     showRestart(e.detail)
   })
   lc.addEventListener('state', (e) => show(completionStatus, COMPLETION_TEXT, e.detail))
+  // Shown while a remote kernel answers this notebook's completions (the page's own stands by).
+  const remoteKernel = el('span', { id: 'remote-kernel', className: 'status', hidden: true })
+  lc.addEventListener('remote-kernel', ({ detail: { kernelId } }) => {
+    remoteKernel.hidden = !kernelId
+    remoteKernel.textContent = kernelId ? `Completions by remote kernel ${kernelId}` : ''
+    if (kernelId) remoteKernel.dataset.kernelId = kernelId
+    else delete remoteKernel.dataset.kernelId
+  })
+  const sync = lc.syncUrl
+    ? [el('span', { id: 'sync-url', className: 'sync', title: 'the completion store syncs through', textContent: `sync: ${lc.syncUrl}` })]
+    : []
+  lc.addEventListener('sync', ({ detail: { connected } }) => {
+    sync[0].dataset.connected = String(connected)
+    sync[0].textContent = `sync: ${lc.syncUrl} (${connected ? 'connected' : 'offline, reconnecting'})`
+  })
   return el('header', { className: 'bar' }, [
     el('h1', { textContent: 'livecomplete' }),
     el('span', { className: 'notebook-id', title: 'notebook id', textContent: lc.notebookId }),
+    ...sync,
     el('span', { className: 'spacer' }),
+    remoteKernel,
     completionStatus,
     kernelStatus,
     restart,

@@ -1,5 +1,7 @@
 // The completion store's schema: the proposal's two synced events, field for field, and the
-// tables they materialize into. Shared by the page, the LiveStore worker and (later) kernels.
+// tables they materialize into; plus two of our own with which a remote kernel (web/node/)
+// announces that it serves the notebook, so the pages' own kernels stand by. Shared by the page,
+// the LiveStore workers and remote kernels.
 //
 // Coordinates: `cursorPosition` is an offset into `source` in UTF-16 code units (what CodeMirror
 // counts); `timestamp` is milliseconds since the Unix epoch.
@@ -34,6 +36,17 @@ export const events = {
       timestamp: Schema.Number,
     }),
   }),
+  // A remote kernel serves every request of the notebook for `leaseMs` from now; it announces
+  // itself again before that runs out, for as long as it runs.
+  kernelAnnounced: Events.synced({
+    name: 'v1.KernelAnnounced',
+    schema: Schema.Struct({ kernelId: Schema.String, leaseMs: Schema.Number, timestamp: Schema.Number }),
+  }),
+  // A remote kernel that stops on purpose says so: pages take over at once, not after its lease.
+  kernelLeft: Events.synced({
+    name: 'v1.KernelLeft',
+    schema: Schema.Struct({ kernelId: Schema.String, timestamp: Schema.Number }),
+  }),
 }
 
 export const tables = {
@@ -66,6 +79,17 @@ export const tables = {
       answers: State.SQLite.integer({ default: 1 }),
       // How many suggestions the answer carried; `suggestions` keeps at most STORED_LIMITS.suggestions.
       offered: State.SQLite.integer({ default: 0 }),
+    },
+  }),
+  remoteKernels: State.SQLite.table({
+    name: 'remoteKernels',
+    columns: {
+      id: State.SQLite.text({ primaryKey: true }),
+      leaseMs: State.SQLite.real(),
+      // The kernel's own clock at its newest announcement (pages judge freshness by their own
+      // clock from the moment an announcement arrives; see py/livecomplete/leases.py).
+      announcedAt: State.SQLite.real(),
+      left: State.SQLite.boolean({ default: false }),
     },
   }),
 }
@@ -110,6 +134,11 @@ const materializers = State.SQLite.materializers(events, {
       tables.completionRequests.update({ answered: true }).where({ id: completionId }),
     ]
   },
+  'v1.KernelAnnounced': ({ kernelId, leaseMs, timestamp }) =>
+    tables.remoteKernels
+      .insert({ id: kernelId, leaseMs, announcedAt: timestamp, left: false })
+      .onConflict('id', 'replace'),
+  'v1.KernelLeft': ({ kernelId }) => tables.remoteKernels.update({ left: true }).where({ id: kernelId }),
 })
 
 export const schema = makeSchema({ events, state: State.SQLite.makeState({ tables, materializers }) })

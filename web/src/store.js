@@ -1,11 +1,14 @@
-// Opens a notebook's completion store (`${notebookId}-completions`, persisted in OPFS) and
-// names the two queries the Python side subscribes to.
+// Opens a notebook's completion store (`${notebookId}-completions`, persisted in OPFS, and
+// synced through a sync backend when one is configured).
 import { makeInMemoryAdapter, makePersistedAdapter } from '@livestore/adapter-web'
 import { liveStoreStorageFormatVersion } from '@livestore/common'
 import LiveStoreSharedWorker from '@livestore/adapter-web/shared-worker?sharedworker'
-import { createStorePromise, queryDb, Schema } from '@livestore/livestore'
+import { createStorePromise } from '@livestore/livestore'
+import { makeWsSync } from '@livestore/sync-cf/client'
 import { Cause, Deferred, Effect, Exit, FiberId } from 'effect'
+import LiveStoreSyncedWorker from './livestore-synced.worker.js?worker'
 import LiveStoreWorker from './livestore.worker.js?worker'
+import { queries } from './queries.js'
 import { events, schema, tables } from './schema.js'
 
 /** The completion store id of a notebook, as the proposal names it. */
@@ -21,21 +24,30 @@ export const completionStoreDirectory = (notebookId) =>
 /**
  * Open (or create) the notebook's completion store. In OPFS, shared across the origin's tabs,
  * when the browser allows it; otherwise in memory for this page only.
- * `inMemory` (a reason) skips OPFS. `onFailure(description)` is called when LiveStore shuts the
- * store down on an error (a write refused because the quota is exhausted, say); not when the
- * store is closed on purpose. Resolves to {store, persisted, whyNotPersisted}.
+ * `inMemory` (a reason) skips OPFS. `syncUrl` (ws:// or wss://) connects this store, and only
+ * this one, to a LiveStore sync backend (web/sync/), outbound. `onFailure(description)` is called
+ * when LiveStore shuts the store down on an error (a write refused because the quota is
+ * exhausted, say); not when the store is closed on purpose.
+ * Resolves to {store, persisted, whyNotPersisted}.
  */
-export async function openCompletionStore(notebookId, { inMemory = null, onFailure = () => {} } = {}) {
+export async function openCompletionStore(notebookId, { inMemory = null, syncUrl = null, onFailure = () => {} } = {}) {
   const whyNotPersisted = inMemory ?? (await opfsUnavailableBecause())
+  // Without a backend the store is local-only: the origin's tabs still share it in OPFS.
   const adapter = whyNotPersisted
-    ? makeInMemoryAdapter()
-    : makePersistedAdapter({ storage: { type: 'opfs' }, worker: LiveStoreWorker, sharedWorker: LiveStoreSharedWorker })
+    ? makeInMemoryAdapter({ sync: syncUrl ? { backend: makeWsSync({ url: syncUrl }) } : undefined })
+    : makePersistedAdapter({
+        storage: { type: 'opfs' },
+        // The leader worker owns the sync connection; it learns the URL from the sync payload.
+        worker: syncUrl ? LiveStoreSyncedWorker : LiveStoreWorker,
+        sharedWorker: LiveStoreSharedWorker,
+      })
   const shutdown = Deferred.unsafeMake(FiberId.none)
   const store = await createStorePromise({
     schema,
     adapter,
     storeId: completionStoreId(notebookId),
     shutdownDeferred: shutdown,
+    ...(syncUrl ? { syncPayload: { syncUrl } } : {}),
     // Completion events are a cache: nothing to confirm when the page closes.
     confirmUnsavedChanges: false,
   })
@@ -81,27 +93,4 @@ async function opfsUnavailableBecause() {
   }
 }
 
-/** Query builders the Python side subscribes to (plain arguments in, LiveStore queries out). */
-export const queries = {
-  responseFor: (completionId) =>
-    queryDb(tables.completionResponses.where({ id: completionId }), { label: `response:${completionId}` }),
-  // Answers the store holds but will not use: extra answers to one request, answers to no request.
-  anomalies: () =>
-    queryDb(
-      {
-        query: `SELECT s.id, s.answers,
-                  EXISTS (SELECT 1 FROM completionRequests r WHERE r.id = s.id) AS requested
-                FROM completionResponses s
-                WHERE s.answers > 1 OR NOT EXISTS (SELECT 1 FROM completionRequests r WHERE r.id = s.id)`,
-        schema: Schema.Array(Schema.Struct({ id: Schema.String, answers: Schema.Number, requested: Schema.Number })),
-      },
-      { label: 'anomalies' },
-    ),
-  openRequestsFor: (requestedBy) =>
-    queryDb(
-      tables.completionRequests.where({ requestedBy, answered: false }).orderBy('timestamp', 'asc'),
-      { label: `openRequests:${requestedBy}` },
-    ),
-}
-
-export { events, tables }
+export { events, queries, tables }

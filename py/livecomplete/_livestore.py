@@ -1,0 +1,91 @@
+"""`store.CompletionStore` over a LiveStore store: the page's (web/src/store.js) and a remote
+kernel's (web/node/remote-kernel.js) alike.
+
+Needs Pyodide. Only plain data crosses to JavaScript: events are copied into JS objects (LiveStore
+keeps them), and subscription callbacks are proxies released when the subscription ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import js  # type: ignore[import-not-found]
+from pyodide.ffi import JsProxy, create_proxy, to_js  # type: ignore[import-not-found]
+
+from .events import CompletionRequest, CompletionResponse, now_ms
+from .store import Row, Unsubscribe
+
+__all__ = ["LiveStoreCompletions", "row_to_event"]
+
+
+def _to_js(data: dict[str, Any]) -> JsProxy:
+    # A dict proxy would be destroyed after the call; LiveStore keeps the object, so copy it.
+    return to_js(data, dict_converter=js.Object.fromEntries)
+
+
+class LiveStoreCompletions:
+    """`store.CompletionStore` over a LiveStore store (see web/src/store.js)."""
+
+    def __init__(self, store: JsProxy, events: JsProxy, queries: JsProxy) -> None:
+        self._store = store
+        self._events = events
+        self._queries = queries
+
+    def commit_request(self, request: CompletionRequest) -> None:
+        self._store.commit(self._events.completionRequested(_to_js(request.to_event())))
+
+    def commit_responses(self, responses: Sequence[CompletionResponse]) -> None:
+        self._store.commit(*(self._events.completionReceived(_to_js(r.to_event())) for r in responses))
+
+    def watch_response(self, completion_id: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
+        return self._watch(self._queries.responseFor(completion_id), on_rows)
+
+    def watch_open_requests(
+        self, requested_by: str | None, on_rows: Callable[[Sequence[Row]], None]
+    ) -> Unsubscribe:
+        query = self._queries.allOpenRequests() if requested_by is None else self._queries.openRequestsFor(requested_by)
+        return self._watch(query, on_rows)
+
+    def watch_remote_kernels(self, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
+        return self._watch(self._queries.remoteKernels(), on_rows, to_event=_kernel_row)
+
+    def commit_kernel_announced(self, kernel_id: str, lease_ms: float) -> None:
+        self._store.commit(self._events.kernelAnnounced(
+            _to_js({"kernelId": kernel_id, "leaseMs": lease_ms, "timestamp": now_ms()})))
+
+    def commit_kernel_left(self, kernel_id: str) -> None:
+        self._store.commit(self._events.kernelLeft(_to_js({"kernelId": kernel_id, "timestamp": now_ms()})))
+
+    def watch_anomalies(self, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
+        return self._watch(self._queries.anomalies(), on_rows)
+
+    def _watch(
+        self, query: JsProxy, on_rows: Callable[[Sequence[Row]], None], to_event: Callable[[Any], Any] | None = None
+    ) -> Unsubscribe:
+        to_event = to_event or row_to_event
+        callback = create_proxy(lambda rows: on_rows([to_event(row) for row in rows.to_py()]))
+        stop = self._store.subscribe(query, callback)
+
+        def unsubscribe() -> None:
+            try:
+                stop()
+            except Exception:
+                pass  # the store is already shut down, which ended the subscription too
+            callback.destroy()
+
+        return unsubscribe
+
+
+def row_to_event(row: Any) -> Any:
+    """A table row in the event's field names (tables key on `id`, events say `completionId`)."""
+    if isinstance(row, dict) and "id" in row:
+        row = {"completionId": row["id"], **{k: v for k, v in row.items() if k != "id"}}
+    return row
+
+
+def _kernel_row(row: Any) -> Any:
+    """A `remoteKernels` row as `handover.KernelLeases` reads it."""
+    if isinstance(row, dict) and "id" in row:
+        row = {"kernelId": row["id"], **{k: v for k, v in row.items() if k != "id"}}
+    return row

@@ -1,0 +1,11 @@
+// LiveStore's leader worker for a completion store that syncs: as livestore.worker.js, plus an
+// outbound WebSocket to the sync backend whose URL the page passes as the store's sync payload
+// ({syncUrl}; a worker bundle has no other way to receive it).
+import { makeWorker } from '@livestore/adapter-web/worker'
+import { makeWsSync } from '@livestore/sync-cf/client'
+import { schema } from './schema.js'
+
+makeWorker({
+  schema,
+  sync: { backend: (args) => makeWsSync({ url: args.payload.syncUrl })(args) },
+})

@@ -1,0 +1,33 @@
+// The named queries the Python side subscribes to, in the page and in a remote kernel (plain
+// arguments in, LiveStore queries out). No browser APIs here: Node imports it too.
+import { queryDb, Schema } from '@livestore/livestore'
+import { tables } from './schema.js'
+
+export const queries = {
+  responseFor: (completionId) =>
+    queryDb(tables.completionResponses.where({ id: completionId }), { label: `response:${completionId}` }),
+  // Answers the store holds but will not use: extra answers to one request, answers to no request.
+  anomalies: () =>
+    queryDb(
+      {
+        query: `SELECT s.id, s.answers,
+                  EXISTS (SELECT 1 FROM completionRequests r WHERE r.id = s.id) AS requested
+                FROM completionResponses s
+                WHERE s.answers > 1 OR NOT EXISTS (SELECT 1 FROM completionRequests r WHERE r.id = s.id)`,
+        schema: Schema.Array(Schema.Struct({ id: Schema.String, answers: Schema.Number, requested: Schema.Number })),
+      },
+      { label: 'anomalies' },
+    ),
+  openRequestsFor: (requestedBy) =>
+    queryDb(
+      tables.completionRequests.where({ requestedBy, answered: false }).orderBy('timestamp', 'asc'),
+      { label: `openRequests:${requestedBy}` },
+    ),
+  // Everyone's: what a remote kernel serving the whole notebook answers.
+  allOpenRequests: () =>
+    queryDb(tables.completionRequests.where({ answered: false }).orderBy('timestamp', 'asc'), {
+      label: 'openRequests:*',
+    }),
+  // Remote kernels that announced themselves and have not said goodbye.
+  remoteKernels: () => queryDb(tables.remoteKernels.where({ left: false }), { label: 'remoteKernels' }),
+}
