@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Build, serve and test livecomplete: `python3 build.py serve`, `python3 build.py test`.
 
+Also `python3 build.py sync` (the sync backend on 127.0.0.1) and `python3 build.py kernel
+--notebook <id> --sync <ws-url>` (a remote kernel that connects to it).
+
 Standard library only, so it runs on a fresh machine before anything is installed. Each build
 step says what it does and is skipped when its inputs have not changed since it last ran:
   1. JS dependencies   web/node_modules from web/package-lock.json (npm ci)
@@ -42,6 +45,10 @@ PYODIDE_PACKAGE = WEB / "node_modules" / "pyodide"
 PYODIDE_SUFFIXES = {".mjs", ".js", ".wasm", ".zip", ".json"}
 MIN_NODE_MAJOR = 20
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+DEFAULT_SYNC_PORT = 8787
+SYNC_WORKER = WEB / "sync"
+# Where the local sync backend keeps its Durable Objects' data between runs.
+SYNC_STATE = BUILD / "sync-state"
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # A fixed date keeps the livecomplete wheel byte-identical for identical sources.
 WHEEL_DATE = (2026, 1, 1, 0, 0, 0)
@@ -275,6 +282,67 @@ def serve(host: str, port: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Sync backend and remote kernel
+
+
+def sync_backend_command(host: str, port: int, state: Path = SYNC_STATE) -> list[str]:
+    """wrangler dev running the sync backend (web/sync/) locally, offline, on host:port."""
+    return [
+        str(WEB / "node_modules" / ".bin" / "wrangler"), "dev",
+        "--config", str(SYNC_WORKER / "wrangler.toml"),
+        "--ip", host, "--port", str(port), "--local", "--persist-to", str(state),
+        "--show-interactive-dev-session=false",
+    ]
+
+
+# wrangler would send usage metrics and fetch a `Request.cf` sample from Cloudflare: not offline.
+SYNC_ENV = {"WRANGLER_SEND_METRICS": "false", "CI": "true", "CLOUDFLARE_CF_FETCH_ENABLED": "false"}
+
+
+def sync(host: str, port: int) -> int:
+    require_node()
+    print("[1/1] JS dependencies (npm ci) ...", end=" ", flush=True)
+    print("done" if js_dependencies() else "up to date", flush=True)
+    SYNC_STATE.mkdir(parents=True, exist_ok=True)
+    print(f"starting the sync backend (wrangler dev, data in {SYNC_STATE.relative_to(ROOT)}) ...", flush=True)
+    process = subprocess.Popen(
+        sync_backend_command(host, port), cwd=SYNC_WORKER, env={**os.environ, **SYNC_ENV},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        for line in process.stdout:
+            print(f"  wrangler: {line.rstrip()}", flush=True)
+            if "Ready on" in line:
+                print(
+                    f"sync backend listening on ws://{host}:{port}  (Ctrl+C stops)\n"
+                    f"  pages:  http://{DEFAULT_HOST}:{DEFAULT_PORT}/?notebook=<id>&sync=ws://{host}:{port}\n"
+                    f"  kernel: python3 build.py kernel --notebook <id> --sync ws://{host}:{port}",
+                    flush=True,
+                )
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        return process.wait()
+
+
+def remote_kernel_command(notebook_id: str, sync_url: str, *extra: str) -> list[str]:
+    """Node running web/node/remote-kernel.js (needs `build()` first: it loads dist/wheels)."""
+    node = shutil.which("node") or "node"
+    version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
+    # Node 22 has WebSocket built in; 20 has it behind a flag (LiveStore's sync client needs it).
+    flags = ["--experimental-websocket"] if int(version.lstrip("v").split(".")[0] or 0) < 22 else []
+    return [node, *flags, str(WEB / "node" / "remote-kernel.js"), "--notebook", notebook_id, "--sync", sync_url, *extra]
+
+
+def kernel(notebook_id: str, sync_url: str, extra: list[str]) -> int:
+    build()
+    try:
+        return subprocess.run(remote_kernel_command(notebook_id, sync_url, *extra), cwd=ROOT).returncode
+    except KeyboardInterrupt:
+        return 0
+
+
+# ---------------------------------------------------------------------------------------------
 # Testing
 
 
@@ -322,7 +390,9 @@ def test(pytest_args: list[str]) -> int:
     return subprocess.run([str(venv_python()), "-m", "pytest", *pytest_args], cwd=ROOT, env=env).returncode
 
 
-BENCHMARKS = {"latency": "popup_latency.py", "cleanup": "cleanup_round.py", "load": "load_burst.py"}
+BENCHMARKS = {
+    "latency": "popup_latency.py", "cleanup": "cleanup_round.py", "load": "load_burst.py", "sync": "sync_latency.py",
+}
 
 
 def bench(bench_args: list[str]) -> int:
@@ -347,10 +417,19 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("test", help="build, set up .venv, run every test (other arguments go to pytest)")
     commands.add_parser(
         "bench", help="run a benchmark: `bench latency [--runs N]` (keystroke -> popup), "
-        "`bench cleanup [--stores N]` (a cleanup round), `bench load [--burst N]` (a burst, memory)")
-    # `test` and `bench` pass everything after them on (pytest's or the benchmark's own flags).
+        "`bench cleanup [--stores N]` (a cleanup round), `bench load [--burst N]` (a burst, memory), "
+        "`bench sync [--rounds N]` (through the sync backend: remote kernel, shared cache)")
+    sync_parser = commands.add_parser("sync", help="run the sync backend (LiveStore sync-cf under wrangler) locally")
+    sync_parser.add_argument("--host", default=DEFAULT_HOST)
+    sync_parser.add_argument("--port", type=int, default=DEFAULT_SYNC_PORT)
+    kernel_parser = commands.add_parser(
+        "kernel", help="run a remote kernel serving a notebook's completions through a sync backend "
+        "(also --kernel-id ID, --lease-ms MS, --options JSON)")
+    kernel_parser.add_argument("--notebook", required=True, help="the notebook id (as in the page's URL)")
+    kernel_parser.add_argument("--sync", required=True, help="the sync backend, e.g. ws://127.0.0.1:8787")
+    # `test`, `bench` and `kernel` pass everything after them on (pytest's, the benchmark's, node's).
     args, passthrough = parser.parse_known_args(argv)
-    if passthrough and args.command not in ("test", "bench"):
+    if passthrough and args.command not in ("test", "bench", "kernel"):
         parser.error(f"unrecognized arguments: {' '.join(passthrough)}")
     try:
         if args.command == "build":
@@ -361,6 +440,10 @@ def main(argv: list[str] | None = None) -> int:
             return test(passthrough)
         elif args.command == "bench":
             return bench(passthrough)
+        elif args.command == "sync":
+            return sync(args.host, args.port)
+        elif args.command == "kernel":
+            return kernel(args.notebook, args.sync, passthrough)
     except BuildError as error:
         print(f"\nbuild.py: {error}", file=sys.stderr)
         return 2

@@ -1,0 +1,127 @@
+// A remote kernel: Pyodide under Node running livecomplete's kernel code and Jedi, serving one
+// notebook's completions. Its only connection is outbound: a LiveStore client of the notebook's
+// completion store, synced through the sync backend (web/sync/). It listens on nothing.
+//
+//   node --experimental-websocket web/node/remote-kernel.js --notebook <id> --sync <ws-url>
+//        [--kernel-id <id>] [--lease-ms 6000] [--options <json>]
+//
+// (`python3 build.py kernel --notebook <id> --sync <ws-url>` builds what it needs and runs it.)
+// It needs dist/ from `python3 build.py build`: the wheels in dist/wheels. Logs go to stdout, a
+// line per request answered. SIGINT or SIGTERM: it says it leaves, so pages take over at once.
+import { readFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { makeAdapter } from '@livestore/adapter-node'
+import { createStorePromise } from '@livestore/livestore'
+import { makeWsSync } from '@livestore/sync-cf/client'
+import { Effect, Stream } from 'effect'
+import { loadPyodide } from 'pyodide'
+import { queries } from '../src/queries.js'
+import { events, schema } from '../src/schema.js'
+
+// LiveStore checks in development that each event materializes to the same statements on every
+// client. Ours depend on state by design (the first answer to a request wins; later ones are
+// counted), so under concurrent writers the check fails and shuts the store down. The page's
+// production bundle skips it; so does this process.
+process.env.NODE_ENV ??= 'production'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const dist = path.resolve(here, '../../dist')
+
+const log = (line) => console.log(`${new Date().toISOString()} ${line}`)
+
+function parseCommandLine() {
+  const { values } = parseArgs({
+    options: {
+      notebook: { type: 'string' },
+      sync: { type: 'string' },
+      'kernel-id': { type: 'string' },
+      'lease-ms': { type: 'string', default: '6000' },
+      options: { type: 'string', default: '{}' },
+    },
+  })
+  const problems = []
+  if (!values.notebook || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(values.notebook)) {
+    problems.push('--notebook <id> is required (letters, digits, ".", "_", "-")')
+  }
+  if (!values.sync || !/^wss?:\/\//.test(values.sync)) problems.push('--sync <ws:// or wss:// URL> is required')
+  const leaseMs = Number(values['lease-ms'])
+  if (!(leaseMs >= 1000 && leaseMs <= 60000)) problems.push('--lease-ms must be 1000..60000')
+  if (problems.length) {
+    console.error(`remote-kernel: ${problems.join('; ')}`)
+    process.exit(2)
+  }
+  const kernelId = values['kernel-id'] ?? `kernel-${hostname()}-${process.pid}`
+  return { notebookId: values.notebook, syncUrl: values.sync, kernelId, leaseMs, optionsJson: values.options }
+}
+
+async function loadPython() {
+  const pyodide = await loadPyodide()
+  const manifest = JSON.parse(await readFile(path.join(dist, 'wheels/manifest.json'), 'utf8'))
+  const wheels = manifest.kernel.map((name) => path.join(dist, 'wheels', name))
+  await pyodide.loadPackage(wheels, { messageCallback: () => {}, errorCallback: (m) => log(`warning: ${m}`) })
+  return pyodide
+}
+
+async function main() {
+  const { notebookId, syncUrl, kernelId, leaseMs, optionsJson } = parseCommandLine()
+  const storeId = `${notebookId}-completions`
+  log(`kernel ${kernelId} for ${storeId}: loading Python and Jedi`)
+  const began = performance.now()
+  const [pyodide, store] = await Promise.all([
+    loadPython(),
+    createStorePromise({
+      schema,
+      storeId,
+      // Nothing kept on disk: the backend holds the event log; this kernel reads it on start.
+      adapter: makeAdapter({ storage: { type: 'in-memory' }, clientId: kernelId, sync: { backend: makeWsSync({ url: syncUrl }) } }),
+    }),
+  ])
+  const remote = pyodide.pyimport('livecomplete._remote').start({
+    store,
+    events,
+    queries,
+    kernelId,
+    leaseMs,
+    optionsJson,
+    log,
+  })
+  log(`kernel ${kernelId} serves ${storeId} through ${syncUrl} (ready in ${Math.round(performance.now() - began)} ms)`)
+  // The connection is LiveStore's: it reconnects by itself. Say when it is up or down.
+  let connected = null
+  Effect.runFork(
+    store.networkStatus.changes.pipe(
+      Stream.tap(({ isConnected }) =>
+        Effect.sync(() => {
+          if (isConnected === connected) return
+          connected = isConnected
+          log(isConnected ? `connected to ${syncUrl}` : `not connected to ${syncUrl}: retrying`)
+        }),
+      ),
+      Stream.runDrain,
+      Effect.scoped,
+    ),
+  )
+
+  let stopping = false
+  const stop = async (signal) => {
+    if (stopping) return
+    stopping = true
+    log(`${signal}: leaving (computations: ${remote.computations})`)
+    remote.stop()
+    // Give the goodbye a moment to reach the backend, so pages take over at once.
+    const deadline = performance.now() + 2000
+    while (performance.now() < deadline && !store.syncStatus().isSynced) await new Promise((r) => setTimeout(r, 50))
+    await new Promise((r) => setTimeout(r, 300))
+    process.exit(0)
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+main().catch((error) => {
+  console.error(`remote-kernel: ${error?.stack ?? error}`)
+  process.exit(1)
+})
