@@ -43,6 +43,21 @@ READ_OPFS_DIRECTORY = """async (name) => {
   return files
 }"""
 
+# Counts the answers this page commits, per request: the events that exist, whatever state shows.
+COUNT_COMMITS = """() => {
+  const store = window.livecomplete.store
+  const commit = store.commit.bind(store)
+  window.answersCommitted = {}
+  store.commit = (...events) => {
+    for (const { name, args } of events) {
+      if (name === 'v1.CompletionReceived') {
+        window.answersCommitted[args.completionId] = (window.answersCommitted[args.completionId] ?? 0) + 1
+      }
+    }
+    return commit(...events)
+  }
+}"""
+
 
 class NotebookPage:
     def __init__(self, page: Page, base_url: str) -> None:
@@ -56,12 +71,14 @@ class NotebookPage:
         if message.type == "error":
             self.errors.append(f"console error: {message.text}")
 
-    def open(self, notebook_id: str | None, options: dict | None = None) -> None:
+    def open(self, notebook_id: str | None, options: dict | None = None, sync: str | None = None) -> None:
         params = {}
         if notebook_id:
             params["notebook"] = notebook_id
         if options:
             params["options"] = json.dumps(options)
+        if sync:
+            params["sync"] = sync
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
         self.page.goto(f"{self.base_url}/{query}")
         self.wait_ready()

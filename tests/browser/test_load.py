@@ -8,6 +8,8 @@ page itself, where the store delivers it at once, and checks that nothing is lef
 
 from playwright.sync_api import expect
 
+from notebook_page import COUNT_COMMITS
+
 BURST = 600
 CELLS = ("burst-a", "burst-b")
 
@@ -25,20 +27,6 @@ SEND_BURST = """({ victim, count, cells, prefix = 'burst-' }) => {
       }))
     }
     store.commit(...batch)
-  }
-}"""
-# Counts the answers this page commits, per request: the events that exist, whatever state shows.
-COUNT_COMMITS = """() => {
-  const store = window.livecomplete.store
-  const commit = store.commit.bind(store)
-  window.answersCommitted = {}
-  store.commit = (...events) => {
-    for (const { name, args } of events) {
-      if (name === 'v1.CompletionReceived') {
-        window.answersCommitted[args.completionId] = (window.answersCommitted[args.completionId] ?? 0) + 1
-      }
-    }
-    return commit(...events)
   }
 }"""
 ALL_ANSWERED = """(count, prefix = 'burst-') =>

@@ -1,0 +1,135 @@
+"""The sync backend (wrangler on loopback) and remote kernel processes, for the sync tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import build
+
+STARTUP_TIMEOUT_S = 90
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _Process:
+    """A child process whose output lines are collected as they come."""
+
+    def __init__(self, command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.lines: list[str] = []
+        self._ended = False  # the output ended (the process closed it or exited)
+        self._changed = threading.Condition()
+        self.process = subprocess.Popen(
+            command, cwd=cwd, env={**os.environ, **(env or {})},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    def wait_for_line(self, pattern: str, timeout_s: float = STARTUP_TIMEOUT_S, after: int = 0) -> re.Match:
+        """The first line from index `after` on matching `pattern`; fails with the output."""
+        deadline = time.monotonic() + timeout_s
+        with self._changed:
+            while True:
+                for line in self.lines[after:]:
+                    if match := re.search(pattern, line):
+                        return match
+                left = deadline - time.monotonic()
+                if left <= 0 or self._ended:
+                    raise AssertionError(f"no line matching {pattern!r}; output:\n" + "\n".join(self.lines[-40:]))
+                self._changed.wait(min(left, 0.5))
+
+    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 10) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+class SyncBackend:
+    """`wrangler dev` running web/sync/ on a loopback port, restartable on the same port and data."""
+
+    def __init__(self, state: Path) -> None:
+        self.port = free_port()
+        self.state = state
+        self.url = f"ws://127.0.0.1:{self.port}"
+        self._process: _Process | None = None
+
+    def start(self) -> None:
+        self._process = _Process(
+            build.sync_backend_command("127.0.0.1", self.port, self.state), cwd=build.SYNC_WORKER, env=build.SYNC_ENV)
+        self._process.wait_for_line(r"Ready on http://127\.0\.0\.1")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.stop()
+            self._process = None
+
+
+class RemoteKernelProcess(_Process):
+    """`web/node/remote-kernel.js` for one notebook."""
+
+    def __init__(self, notebook_id: str, sync_url: str, kernel_id: str, lease_ms: int = 6000) -> None:
+        super().__init__(
+            build.remote_kernel_command(notebook_id, sync_url, "--kernel-id", kernel_id, "--lease-ms", str(lease_ms)),
+            cwd=build.ROOT,
+        )
+        self.kernel_id = kernel_id
+        self.wait_for_line(r"serves .* through ")
+
+    def answers(self) -> list[dict]:
+        """What the kernel logged answering: {id, requestedBy, cell, status, how, computations}."""
+        pattern = re.compile(
+            r"answered (\S+) from ([^/\s]+)/(\S+): (\w+), \d+ suggestions, (\w+).*\(computations: (\d+)\)")
+        return [
+            {"id": m[1], "requestedBy": m[2], "cell": m[3], "status": m[4], "how": m[5], "computations": int(m[6])}
+            for line in list(self.lines) if (m := pattern.search(line))
+        ]
+
+    def computations(self) -> int:
+        answers = self.answers()
+        return answers[-1]["computations"] if answers else 0
+
+    def sockets(self) -> dict[str, list[str]]:
+        """The process's sockets from /proc: {"listening": TCP listening or UDP bound,
+        "connected": established TCP connections, as "table local -> remote" (hex, as /proc has it)}."""
+        inodes = set()
+        fd_dir = Path(f"/proc/{self.process.pid}/fd")
+        for fd in fd_dir.iterdir():
+            with_target = os.readlink(fd) if fd.is_symlink() else ""
+            if m := re.fullmatch(r"socket:\[(\d+)\]", with_target):
+                inodes.add(m[1])
+        found: dict[str, list[str]] = {"listening": [], "connected": []}
+        for table in ("tcp", "tcp6", "udp", "udp6"):
+            path = Path(f"/proc/{self.process.pid}/net/{table}")
+            for line in path.read_text().splitlines()[1:]:
+                fields = line.split()
+                local, remote, state, inode = fields[1], fields[2], fields[3], fields[9]
+                if inode not in inodes:
+                    continue
+                if (state == "0A" and table.startswith("tcp")) or (state == "07" and table.startswith("udp")):
+                    found["listening"].append(f"{table} {local}")
+                elif state == "01" and table.startswith("tcp"):
+                    found["connected"].append(f"{table} {local} -> {remote}")
+        return found

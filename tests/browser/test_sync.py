@@ -1,0 +1,198 @@
+"""A remote kernel and a cache shared between people, through the real sync backend.
+
+wrangler runs LiveStore's sync-cf on a loopback port for these tests; each test starts its own
+remote kernel (Pyodide under Node) and opens pages in separate browser contexts (separate OPFS:
+separate people), which reach each other only through the backend.
+"""
+
+from __future__ import annotations
+
+import signal
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from notebook_page import COUNT_COMMITS, NotebookPage
+from sync_services import RemoteKernelProcess, SyncBackend
+
+
+@pytest.fixture(scope="module")
+def sync_backend(tmp_path_factory):
+    backend = SyncBackend(tmp_path_factory.mktemp("sync-state"))
+    backend.start()
+    yield backend
+    backend.stop()
+
+
+@pytest.fixture
+def kernels(sync_backend, notebook_id):
+    """Start remote kernels for the test's notebook; all are stopped afterwards."""
+    started = []
+
+    def start(kernel_id=None, lease_ms=6000):
+        process = RemoteKernelProcess(
+            notebook_id, sync_backend.url, kernel_id or f"kernel-{uuid.uuid4().hex[:6]}", lease_ms)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop(signal.SIGKILL)
+
+
+@pytest.fixture
+def person(browser, base_url, notebook_id, sync_backend):
+    """Open the notebook, synced, as a new person: a browser context of their own."""
+    pages = []
+
+    def open_as_new_person():
+        context = browser.new_context()
+        notebook = NotebookPage(context.new_page(), base_url)
+        notebook.open(notebook_id, sync=sync_backend.url)
+        notebook.page.evaluate(COUNT_COMMITS)
+        pages.append((context, notebook))
+        return notebook
+
+    yield open_as_new_person
+    for context, notebook in pages:
+        notebook.assert_no_errors()
+        context.close()
+
+
+def wait_for_remote_kernel(notebook, kernel_id):
+    expect(notebook.page.locator("#remote-kernel")).to_have_attribute("data-kernel-id", kernel_id, timeout=30_000)
+
+
+def complete_os_path(notebook):
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pa")
+    notebook.wait_for_option("path")
+    notebook.page.keyboard.press("Escape")
+
+
+def settle(notebook, kernel):
+    """Wait until every request of the page is answered and the kernel has logged each one."""
+    notebook.page.wait_for_function(
+        "() => window.livecomplete.storedEvents().requests.every(r => r.answered)", timeout=30_000)
+    ids = {r["id"] for r in notebook.stored_events()["requests"] if r["requestedBy"] == notebook.client_id()}
+    for completion_id in ids - {a["id"] for a in kernel.answers()}:
+        kernel.wait_for_line(f"answered {completion_id} ", timeout_s=30)
+
+
+def answers_by_page(notebook):
+    return notebook.page.evaluate("window.answersCommitted")
+
+
+def test_a_remote_kernel_answers_through_the_backend_and_listens_on_nothing(kernels, person):
+    kernel = kernels("kernel-a")
+    sockets = kernel.sockets()
+    assert sockets["listening"] == []
+    assert sockets["connected"], "the kernel should hold its outbound connection to the backend"
+
+    alice = person()
+    expect(alice.page.locator("#sync-url")).to_have_attribute("data-connected", "true")
+    wait_for_remote_kernel(alice, "kernel-a")
+    expect(alice.page.locator("#remote-kernel")).to_have_text("Completions by remote kernel kernel-a")
+    complete_os_path(alice)
+    settle(alice, kernel)
+
+    # Every request of the page was answered by the remote kernel, once, and by nobody else.
+    requests = [r for r in alice.stored_events()["requests"] if r["requestedBy"] == alice.client_id()]
+    logged = {a["id"]: a for a in kernel.answers()}
+    assert requests and all(r["id"] in logged for r in requests), kernel.lines[-20:]
+    assert all(logged[r["id"]]["requestedBy"] == alice.client_id() for r in requests)
+    assert answers_by_page(alice) == {}  # the page's own kernel stood by
+    assert {r["answers"] for r in alice.stored_events()["responses"]} == {1}
+    assert kernel.sockets()["listening"] == []
+
+
+def test_two_people_share_one_cache_an_identical_request_costs_no_computation(kernels, person):
+    kernel = kernels("kernel-shared")
+    alice, bob = person(), person()
+    for notebook in (alice, bob):
+        wait_for_remote_kernel(notebook, "kernel-shared")
+
+    complete_os_path(alice)
+    settle(alice, kernel)
+    after_alice = kernel.computations()
+    assert after_alice >= 1
+    complete_os_path(bob)  # the same keys in the same cell: the same requests
+    settle(bob, kernel)
+
+    bobs = [a for a in kernel.answers() if a["requestedBy"] == bob.client_id()]
+    assert bobs and {a["how"] for a in bobs} <= {"reused", "superseded"}, bobs
+    assert kernel.computations() == after_alice
+    assert answers_by_page(alice) == {} and answers_by_page(bob) == {}
+
+
+def test_when_the_remote_kernel_dies_the_pages_kernel_takes_over(kernels, person):
+    kernel = kernels("kernel-mortal", lease_ms=3000)
+    alice = person()
+    wait_for_remote_kernel(alice, "kernel-mortal")
+
+    kernel.stop(signal.SIGKILL)  # no goodbye: its lease has to run out
+    # Asked at once, while the page still believes in the dead kernel: answered once it knows.
+    complete_os_path(alice)
+    expect(alice.page.locator("#remote-kernel")).to_be_hidden()
+    # Nothing left hanging: every request is answered, once, by the page's own kernel.
+    alice.page.wait_for_function(
+        "() => window.livecomplete.storedEvents().requests.every(r => r.answered)", timeout=30_000)
+    mine = answers_by_page(alice)
+    requests = [r["id"] for r in alice.stored_events()["requests"]]
+    assert requests and set(mine) == set(requests) and set(mine.values()) == {1}
+
+
+def test_a_kernel_that_stops_says_so_and_the_page_takes_over_at_once(kernels, person):
+    kernel = kernels("kernel-polite", lease_ms=60_000)
+    alice = person()
+    wait_for_remote_kernel(alice, "kernel-polite")
+    kernel.stop(signal.SIGTERM)
+    kernel.wait_for_line("leaving")
+    # Well before the 60 s lease would run out.
+    expect(alice.page.locator("#remote-kernel")).to_be_hidden(timeout=15_000)
+    complete_os_path(alice)
+    assert answers_by_page(alice)
+
+
+def test_after_the_backend_restarts_everyone_reconnects_and_nothing_is_lost_or_doubled(
+    kernels, person, sync_backend
+):
+    kernel = kernels("kernel-survivor", lease_ms=20_000)
+    alice = person()
+    wait_for_remote_kernel(alice, "kernel-survivor")
+    complete_os_path(alice)
+    before = len(alice.stored_events()["requests"])
+
+    sync_backend.stop()
+    expect(alice.page.locator("#sync-url")).to_have_attribute("data-connected", "false", timeout=30_000)
+    kernel.wait_for_line("not connected to .*: retrying", timeout_s=30)
+    sync_backend.start()
+    expect(alice.page.locator("#sync-url")).to_have_attribute("data-connected", "true", timeout=60_000)
+
+    alice.set_cell(2, "import sys\n")
+    alice.type(2, "sys.pa")
+    alice.wait_for_option("path", timeout_ms=60_000)
+    alice.page.keyboard.press("Escape")
+    settle(alice, kernel)
+    stored = alice.stored_events()
+    assert len(stored["requests"]) > before
+    logged = [a["id"] for a in kernel.answers()]
+    # Each request once in the store, answered once, by the remote kernel (which logged it once).
+    assert len({r["id"] for r in stored["requests"]}) == len(stored["requests"])
+    assert {r["answers"] for r in stored["responses"]} == {1}
+    assert len(logged) == len(set(logged))
+    assert {r["id"] for r in stored["requests"]} <= set(logged)
+    assert answers_by_page(alice) == {}
+
+
+def test_the_kernel_command_refuses_bad_arguments_clearly():
+    import subprocess
+
+    import build
+
+    command = build.remote_kernel_command("bad id", "http://example.com")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "--notebook <id> is required" in result.stderr
+    assert "--sync <ws:// or wss:// URL> is required" in result.stderr
