@@ -22,7 +22,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class _Process:
+class OutputProcess:
     """A child process whose output lines are collected as they come."""
 
     def __init__(self, command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
@@ -74,10 +74,10 @@ class SyncBackend:
         self.port = free_port()
         self.state = state
         self.url = f"ws://127.0.0.1:{self.port}"
-        self._process: _Process | None = None
+        self._process: OutputProcess | None = None
 
     def start(self) -> None:
-        self._process = _Process(
+        self._process = OutputProcess(
             build.sync_backend_command("127.0.0.1", self.port, self.state), cwd=build.SYNC_WORKER, env=build.SYNC_ENV)
         self._process.wait_for_line(r"Ready on http://127\.0\.0\.1")
 
@@ -87,7 +87,7 @@ class SyncBackend:
             self._process = None
 
 
-class RemoteKernelProcess(_Process):
+class RemoteKernelProcess(OutputProcess):
     """`web/node/remote-kernel.js` for one notebook."""
 
     def __init__(self, notebook_id: str, sync_url: str, kernel_id: str, lease_ms: int = 6000) -> None:

@@ -8,13 +8,17 @@ separate people), which reach each other only through the backend.
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
+import urllib.request
 import uuid
 
 import pytest
 from playwright.sync_api import expect
 
+import build
 from notebook_page import COUNT_COMMITS, NotebookPage
-from sync_services import RemoteKernelProcess, SyncBackend
+from sync_services import OutputProcess, RemoteKernelProcess, SyncBackend, free_port
 
 
 @pytest.fixture(scope="module")
@@ -187,12 +191,19 @@ def test_after_the_backend_restarts_everyone_reconnects_and_nothing_is_lost_or_d
 
 
 def test_the_kernel_command_refuses_bad_arguments_clearly():
-    import subprocess
-
-    import build
-
     command = build.remote_kernel_command("bad id", "http://example.com")
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "--notebook <id> is required" in result.stderr
     assert "--sync <ws:// or wss:// URL> is required" in result.stderr
+
+
+def test_build_py_sync_says_where_it_listens_and_serves_there():
+    port = free_port()
+    server = OutputProcess([sys.executable, str(build.ROOT / "build.py"), "sync", "--port", str(port)], cwd=build.ROOT)
+    try:
+        server.wait_for_line(rf"sync backend listening on ws://127\.0\.0\.1:{port}")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            assert b"sync-cf" in response.read()
+    finally:
+        server.stop()
