@@ -33,11 +33,6 @@ log = logging.getLogger("livecomplete")
 
 # How many answered request ids an agent remembers; a rebase only reopens recent ones.
 REMEMBERED_ANSWERS = 10_000
-# How many computed answers an agent keeps for identical requests (same cell text and cursor):
-# describing a highlighted option again, or retyping a word, then costs no Jedi call.
-KEPT_COMPUTATIONS = 64
-
-
 class KernelBackend(Protocol):
     def unavailable_because(self) -> str | None:
         """None when the kernel can compute now; else why not ("kernel busy running a cell")."""
@@ -230,6 +225,8 @@ class KernelAgent:
 
     async def _compute(self, request: CompletionRequest) -> tuple[Sequence[Suggestion], Status, How]:
         key = (request.source, request.cursor_position)
+        # Describing a highlighted option again, retyping a word, or another person asking the
+        # same (a remote kernel) then costs no Jedi call; `keptComputations` bounds the cache.
         if key in self._computed:
             self._computed.move_to_end(key)
             return self._computed[key], "success", "reused"
@@ -246,7 +243,7 @@ class KernelAgent:
             if self._on_computed is not None:
                 self._on_computed(request.completion_id, self._clock() - began)
             self._computed[key] = suggestions
-            if len(self._computed) > KEPT_COMPUTATIONS:
+            while len(self._computed) > self.options.kept_computations:
                 self._computed.popitem(last=False)
             return suggestions, "success", "computed"
         except TimeoutError:

@@ -33,6 +33,10 @@ class Options:
     # long before asking the store again, so a missing kernel does not fill it with retries.
     no_kernel_backoff_ms: int = 15_000
 
+    # The kernel agent keeps this many computed answers, by cell text and cursor, and answers an
+    # identical request from them until a cell runs (0: every request goes to Jedi; benchmarks).
+    kept_computations: int = 64
+
     # How long the kernel agent lets one Jedi call run before answering `timeout` (with local
     # names) and reporting the kernel as not responding, which offers a restart.
     kernel_timeout_ms: int = 5_000

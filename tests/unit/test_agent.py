@@ -79,6 +79,18 @@ async def test_an_identical_request_is_answered_without_jedi_until_the_namespace
     assert agent.computations == 3
 
 
+async def test_with_no_kept_computations_every_request_goes_to_jedi(store):
+    kernel = FakeKernel()
+    options = Options(kernel_timeout_ms=100, superseded_flush_ms=10, kept_computations=0)
+    agent = KernelAgent(store, kernel, agent_id="page-1", options=options, clock=lambda: 5.0)
+    agent.start()
+    for completion_id in ("c1", "c2"):
+        store.commit_request(request(completion_id))
+        await agent.drain()
+    agent.stop()
+    assert agent.computations == 2 and store.answer_counts == {"c1": 1, "c2": 1}
+
+
 async def test_a_rebase_that_reopens_an_answered_request_does_not_answer_it_again(store):
     """Regression: with two tabs, LiveStore's rebase made one request get five answers."""
     kernel = FakeKernel()
