@@ -2,6 +2,8 @@
 
 from playwright.sync_api import expect
 
+from notebook_page import COUNT_COMMITS
+
 
 def complete_os_path(notebook):
     notebook.set_cell(1, "import os\n")
@@ -52,6 +54,8 @@ def test_two_tabs_on_one_notebook_each_get_answers_exactly_once(open_notebook, n
     first = open_notebook(notebook_id)
     second = open_notebook(notebook_id)
     assert first.client_id() != second.client_id()
+    for tab in (first, second):
+        tab.page.evaluate(COUNT_COMMITS)
     first.set_cell(1, "import os\n")
     second.set_cell(1, "import sys\n")
     first.type(1, "os.pa")
@@ -61,17 +65,22 @@ def test_two_tabs_on_one_notebook_each_get_answers_exactly_once(open_notebook, n
     first.type(1, "th.jo")
     first.wait_for_option("join")
 
-    def answer_counts(stored):
-        """(who asked, how many answers) per request: every request must have exactly one."""
-        answers = {r["id"]: r["answers"] for r in stored["responses"]}
-        return [(r["requestedBy"], r["source"][-12:].replace("\n", "|"), answers.get(r["id"], 0)) for r in stored["requests"]]
-
-    # Both tabs see the same store: each other's requests, each answered once, none left open.
+    # Both tabs see the same store: each other's requests, all answered, none left open.
     for tab in (first, second):
         tab.page.wait_for_function(
             "ids => { const {requests} = window.livecomplete.storedEvents(); "
             "return ids.every(id => requests.some(r => r.requestedBy === id)) && requests.every(r => r.answered) }",
             arg=[first.client_id(), second.client_id()],
         )
-        counts = answer_counts(tab.stored_events())
-        assert all(count == 1 for _, _, count in counts), counts
+    # Exactly once, counted where answers are committed (both tabs), not in the `answers` column:
+    # LiveStore 0.4.0 can apply an incoming answer twice to the state of a tab that is committing
+    # at that moment (see `answers` in web/src/schema.js).
+    committed = {}
+    for tab in (first, second):
+        for completion_id, count in tab.page.evaluate("window.answersCommitted").items():
+            committed[completion_id] = committed.get(completion_id, 0) + count
+    requests = {r["id"]: r["requestedBy"] for r in first.stored_events()["requests"]}
+    assert set(committed) == set(requests) and set(committed.values()) == {1}, (committed, requests)
+    # And each by the kernel of the tab that asked.
+    mine = {tab.client_id(): set(tab.page.evaluate("window.answersCommitted")) for tab in (first, second)}
+    assert all(completion_id in mine[asker] for completion_id, asker in requests.items())
