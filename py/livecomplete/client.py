@@ -24,7 +24,7 @@ from .fallback import local_suggestions
 from .hints import should_complete, to_completion_result
 from .offsets import utf16_length, utf16_to_index
 from .options import Options
-from .store import CompletionStore
+from .store import CompletionStore, Unsubscribe
 from .word_answers import WordAnswer, WordSpot, narrowed, word_spot
 
 __all__ = ["CompletionClient"]
@@ -60,6 +60,9 @@ class CompletionClient:
         self._new_id = new_id
         self._debouncer = Debouncer()
         self._no_kernel_until = 0.0  # clock ms: until then, complete locally without asking
+        # While backing off: the watch on the request that went unanswered. Its late answer means
+        # a kernel serves again (a sync backend came back, say), which ends the back-off.
+        self._stop_watching_late: Unsubscribe | None = None
         self._words: dict[str, WordAnswer] = {}  # per cell: the word being typed and its answer
 
     def namespace_changed(self) -> None:
@@ -70,6 +73,7 @@ class CompletionClient:
 
     def close(self) -> None:
         self.namespace_changed()
+        self._stop_late_watch()
 
     async def complete(
         self, cell_id: str, source: str, cursor: int, *, explicit: bool = False
@@ -190,12 +194,14 @@ class CompletionClient:
                 except InvalidEvent as error:
                     log.warning("completion %s: ignored an invalid answer: %s", request.completion_id, error)
 
+        self._stop_late_watch()  # asking again: the back-off is over
         # Watch before committing: in one tab LiveStore answers subscriptions inside commit().
         unsubscribe = self._store.watch_response(request.completion_id, on_rows)
         try:
             committed = self._clock()
             self._store.commit_request(request)
             response = await asyncio.wait_for(answer, self.options.response_timeout_ms / 1000)
+            self._no_kernel_until = 0.0  # a kernel answers (a description can arrive while backing off)
             if self._on_answered is not None:
                 self._on_answered(request.completion_id, self._clock() - committed)
             return response
@@ -205,6 +211,22 @@ class CompletionClient:
                 "no kernel answered within %d ms: completing locally for the next %d s",
                 self.options.response_timeout_ms, self.options.no_kernel_backoff_ms // 1000,
             )
+            self._watch_for_late_answer(request.completion_id)
             return None
         finally:
             unsubscribe()
+
+    def _watch_for_late_answer(self, completion_id: str) -> None:
+        def on_rows(rows: Sequence[Any]) -> None:
+            if rows and self._stop_watching_late is not None:
+                self._no_kernel_until = 0.0
+                log.info("completion %s was answered late: asking the kernel again", completion_id)
+                # Not inside the store's callback: LiveStore is still delivering it.
+                asyncio.get_running_loop().call_soon(self._stop_late_watch)
+
+        self._stop_watching_late = self._store.watch_response(completion_id, on_rows)
+
+    def _stop_late_watch(self) -> None:
+        if self._stop_watching_late is not None:
+            stop, self._stop_watching_late = self._stop_watching_late, None
+            stop()

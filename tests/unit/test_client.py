@@ -151,16 +151,35 @@ async def test_no_kernel_means_local_completions_without_filling_the_store(store
     assert [o["label"] for o in result["options"]] == ["values", "ValueError"]  # the cell's name, then builtins
     assert result["options"][0]["detail"] == "name in this cell (no kernel)"
     assert "no kernel answered within 50 ms: completing locally for the next 10 s" in caplog.text
-    assert store.watcher_count == 0  # the subscription was released
+    assert store.watcher_count == 1  # only the watch for a late answer
     # While backing off, typing completes locally and commits nothing.
     for _ in range(5):
         assert (await client.complete("cell-1", source, len(source)))["options"][0]["label"] == "values"
     assert len(store.requests) == 1
     # After the back-off, it asks the store again.
     clock[0] += 10_001
+    stop_answering = answer_with(store, [{"text": "values", "kind": "variable"}])
+    assert (await client.complete("cell-1", source, len(source)))["options"][0]["detail"] == "variable"
+    assert len(store.requests) == 2
+    stop_answering()
+    assert store.watcher_count == 0  # asking again released the watch for a late answer
+
+
+async def test_a_late_answer_ends_the_back_off_at_once(store, caplog):
+    ids = (f"c{n}" for n in itertools.count(1))
+    client = CompletionClient(store, requested_by="page-1", options=Options(debounce_ms=0, response_timeout_ms=50,
+                              no_kernel_backoff_ms=60_000), clock=lambda: 1000.0, new_id=lambda: next(ids))
+    source = "values = []\nval"
+    await client.complete("cell-1", source, len(source))  # unanswered: backing off for a minute
+    with caplog.at_level(logging.INFO, logger="livecomplete"):
+        store.commit_raw_response({"completionId": "c1", "suggestions": [], "status": "success", "timestamp": 1.0})
+        await asyncio.sleep(0)
+    assert "completion c1 was answered late: asking the kernel again" in caplog.text
+    assert store.watcher_count == 0
     answer_with(store, [{"text": "values", "kind": "variable"}])
     assert (await client.complete("cell-1", source, len(source)))["options"][0]["detail"] == "variable"
     assert len(store.requests) == 2
+    client.close()
 
 
 async def test_a_request_is_released_when_its_cell_moves_to_another_word(store):
@@ -254,3 +273,17 @@ async def test_describing_an_option_asks_with_the_word_completed_to_it(store):
     assert store.requests[-1]["cellId"] == "cell-1/describe"  # never supersedes the cell's completions
     assert store.requests[-1]["cursorPosition"] == len("import os\nos.path.join")
     assert await client.describe("cell-1", source, len("import os\nos.path.jo"), "joinx") is None  # nothing to say
+
+
+async def test_any_answer_while_backing_off_ends_the_back_off(store):
+    ids = (f"c{n}" for n in itertools.count(1))
+    client = CompletionClient(store, requested_by="page-1", options=Options(debounce_ms=0, response_timeout_ms=50,
+                              no_kernel_backoff_ms=60_000), clock=lambda: 1000.0, new_id=lambda: next(ids))
+    source = "import os\nos.path.jo"
+    await client.complete("cell-1", source, len(source))  # unanswered: backing off for a minute
+    answer_with(store, [{"text": "join", "kind": "function", "detail": "join(a, *p)"}])
+    # A highlighted option is described: the kernel answers, so it serves again.
+    assert (await client.describe("cell-1", source, len(source), "join"))["detail"] == "join(a, *p)"
+    assert (await client.complete("cell-1", source, len(source)))["options"][0]["detail"] == "join(a, *p)"
+    assert len(store.requests) == 3
+    client.close()
