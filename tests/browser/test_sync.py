@@ -162,7 +162,8 @@ def test_a_kernel_that_stops_says_so_and_the_page_takes_over_at_once(kernels, pe
 def test_after_the_backend_restarts_everyone_reconnects_and_nothing_is_lost_or_doubled(
     kernels, person, sync_backend
 ):
-    kernel = kernels("kernel-survivor", lease_ms=20_000)
+    # A lease longer than the outage: the page keeps standing by for its remote kernel.
+    kernel = kernels("kernel-survivor", lease_ms=60_000)
     alice = person()
     wait_for_remote_kernel(alice, "kernel-survivor")
     complete_os_path(alice)
@@ -171,8 +172,20 @@ def test_after_the_backend_restarts_everyone_reconnects_and_nothing_is_lost_or_d
     sync_backend.stop()
     expect(alice.page.locator("#sync-url")).to_have_attribute("data-connected", "false", timeout=30_000)
     kernel.wait_for_line("not connected to .*: retrying", timeout_s=30)
+    # Typing while the backend is down: after responseTimeoutMs the page completes locally (the
+    # cell's own names, marked), and its store keeps saving locally: no storage alarm.
+    alice.set_cell(0, "import json\njson.dumps({})\n")
+    alice.type(0, "json.du")
+    option = alice.wait_for_option("dumps", timeout_ms=30_000)
+    expect(option.locator(".cm-completionDetail")).to_have_text("attribute used in this cell (no kernel)")
+    alice.page.keyboard.press("Escape")
+    assert alice.page.locator("#storage-problem").count() == 0
     sync_backend.start()
     expect(alice.page.locator("#sync-url")).to_have_attribute("data-connected", "true", timeout=60_000)
+    # The request made during the outage is answered once the kernel is back (late, which also
+    # ends the page's back-off from asking).
+    alice.page.wait_for_function(
+        "() => window.livecomplete.storedEvents().requests.every(r => r.answered)", timeout=60_000)
 
     alice.set_cell(2, "import sys\n")
     alice.type(2, "sys.pa")
