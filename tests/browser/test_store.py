@@ -1,5 +1,7 @@
 """What lands in the completion store, and in OPFS, and what survives a reload."""
 
+import time
+
 from playwright.sync_api import expect
 
 from notebook_page import COUNT_COMMITS
@@ -65,22 +67,32 @@ def test_two_tabs_on_one_notebook_each_get_answers_exactly_once(open_notebook, n
     first.type(1, "th.jo")
     first.wait_for_option("join")
 
-    # Both tabs see the same store: each other's requests, all answered, none left open.
+    # Both tabs see the same store: each other's requests.
     for tab in (first, second):
         tab.page.wait_for_function(
-            "ids => { const {requests} = window.livecomplete.storedEvents(); "
-            "return ids.every(id => requests.some(r => r.requestedBy === id)) && requests.every(r => r.answered) }",
+            "ids => ids.every(id => window.livecomplete.storedEvents().requests.some(r => r.requestedBy === id))",
             arg=[first.client_id(), second.client_id()],
         )
-    # Exactly once, counted where answers are committed (both tabs), not in the `answers` column:
-    # LiveStore 0.4.0 can apply an incoming answer twice to the state of a tab that is committing
-    # at that moment (see `answers` in web/src/schema.js).
-    committed = {}
-    for tab in (first, second):
-        for completion_id, count in tab.page.evaluate("window.answersCommitted").items():
-            committed[completion_id] = committed.get(completion_id, 0) + count
-    requests = {r["id"]: r["requestedBy"] for r in first.stored_events()["requests"]}
-    assert set(committed) == set(requests) and set(committed.values()) == {1}, (committed, requests)
-    # And each by the kernel of the tab that asked.
-    mine = {tab.client_id(): set(tab.page.evaluate("window.answersCommitted")) for tab in (first, second)}
-    assert all(completion_id in mine[asker] for completion_id, asker in requests.items())
+    # Every request answered exactly once, by the kernel of the tab that asked: counted where
+    # answers are committed (both tabs). Not from the `answered`/`answers` columns: LiveStore
+    # 0.4.0 can apply an incoming answer twice to the state of a tab that is committing at that
+    # moment (see `answers` in web/src/schema.js).
+    def committed_by_tab():
+        return {tab.client_id(): tab.page.evaluate("window.answersCommitted") for tab in (first, second)}
+
+    def requests_seen():
+        return {r["id"]: r for tab in (first, second) for r in tab.stored_events()["requests"]}
+
+    deadline = time.monotonic() + 30
+    while True:
+        by_tab, requests = committed_by_tab(), requests_seen()
+        if all(any(i in answers for answers in by_tab.values()) for i in requests) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    unanswered = {i: (r["requestedBy"], r["cellId"], r["source"][-12:]) for i, r in requests.items()
+                  if not any(i in answers for answers in by_tab.values())}
+    assert not unanswered, (unanswered, {tab.client_id(): tab.stored_events() for tab in (first, second)})
+    for asker, answers in by_tab.items():
+        assert set(answers.values()) == {1}, answers
+        assert {i for i, r in requests.items() if r["requestedBy"] == asker} == set(answers)
+    assert not set(by_tab[first.client_id()]) & set(by_tab[second.client_id()])
