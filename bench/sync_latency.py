@@ -61,8 +61,7 @@ def one_round(browser, base_url: str, backend: SyncBackend) -> dict:
             for notebook in people:
                 type_point(notebook, 1, setup, keys, option)
         for notebook in people:
-            notebook.page.wait_for_function(
-                "() => window.livecomplete.storedEvents().requests.every(r => r.answered)", timeout=60_000)
+            notebook.wait_until_all_answered(60_000)
         how = {a["id"]: a["how"] for a in kernel.answers()}
         kinds: dict[str, list[float]] = {"computed": [], "reused": []}
         for person, notebook in zip(("alice", "bob"), people):

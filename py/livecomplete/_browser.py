@@ -1,9 +1,9 @@
 """The page's Python: binds the client and the kernel agent to LiveStore and the kernel worker.
 
 With `_opfs`, `_livestore` and `_remote`, the only modules that touch `js` and `pyodide.ffi`.
-JavaScript hands `start()` the
-open store, the event constructors, the named queries and the kernel worker handle; everything
-handed back is plain data (JSON strings) or a task JavaScript can await and cancel.
+JavaScript hands `start()` the open store, the event constructors, the named queries and the
+kernel worker handle; everything handed back is plain data (JSON strings) or a task JavaScript
+can await and cancel.
 """
 
 from __future__ import annotations
@@ -234,8 +234,7 @@ def start(config: JsProxy) -> PageSession:
 
     agent = KernelAgent(store, kernel, agent_id=config.clientId, options=options, on_computed=on_computed)
     # Starts the agent, or keeps it standing by while a remote kernel serves the notebook.
-    on_remote_kernel = config.onRemoteKernel
-    handover = Handover(store, agent, on_change=lambda kernel_id: on_remote_kernel(kernel_id))
+    handover = Handover(store, agent, on_change=config.onRemoteKernel)
     handover.start()
     audit = AnswerAudit(store)
     audit.start()

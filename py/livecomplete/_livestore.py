@@ -48,7 +48,8 @@ class LiveStoreCompletions:
         return self._watch(query, on_rows)
 
     def watch_remote_kernels(self, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
-        return self._watch(self._queries.remoteKernels(), on_rows, to_event=_kernel_row)
+        # Rows as `handover.KernelLeases` reads them.
+        return self._watch(self._queries.remoteKernels(), on_rows, id_field="kernelId")
 
     def commit_kernel_announced(self, kernel_id: str, lease_ms: float) -> None:
         self._store.commit(self._events.kernelAnnounced(
@@ -61,10 +62,9 @@ class LiveStoreCompletions:
         return self._watch(self._queries.anomalies(), on_rows)
 
     def _watch(
-        self, query: JsProxy, on_rows: Callable[[Sequence[Row]], None], to_event: Callable[[Any], Any] | None = None
+        self, query: JsProxy, on_rows: Callable[[Sequence[Row]], None], id_field: str = "completionId"
     ) -> Unsubscribe:
-        to_event = to_event or row_to_event
-        callback = create_proxy(lambda rows: on_rows([to_event(row) for row in rows.to_py()]))
+        callback = create_proxy(lambda rows: on_rows([row_to_event(row, id_field) for row in rows.to_py()]))
         stop = self._store.subscribe(query, callback)
 
         def unsubscribe() -> None:
@@ -77,15 +77,9 @@ class LiveStoreCompletions:
         return unsubscribe
 
 
-def row_to_event(row: Any) -> Any:
-    """A table row in the event's field names (tables key on `id`, events say `completionId`)."""
+def row_to_event(row: Any, id_field: str = "completionId") -> Any:
+    """A table row in the event's field names (tables key on `id`, events say `completionId`,
+    or `kernelId`)."""
     if isinstance(row, dict) and "id" in row:
-        row = {"completionId": row["id"], **{k: v for k, v in row.items() if k != "id"}}
-    return row
-
-
-def _kernel_row(row: Any) -> Any:
-    """A `remoteKernels` row as `handover.KernelLeases` reads it."""
-    if isinstance(row, dict) and "id" in row:
-        row = {"kernelId": row["id"], **{k: v for k, v in row.items() if k != "id"}}
+        row = {id_field: row["id"], **{k: v for k, v in row.items() if k != "id"}}
     return row

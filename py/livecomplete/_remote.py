@@ -4,8 +4,8 @@ the sync backend.
 Runs in Pyodide under Node (web/node/remote-kernel.js hands `start()` a LiveStore store that syncs
 outbound to the backend). It announces itself (`v1.KernelAnnounced`) every third of its lease, so
 the pages' own kernels (and remote kernels with larger ids) stand by (see `handover`), answers
-everyone's open requests with one
-in-process `Kernel`, logs a line per answer, and says `v1.KernelLeft` when it stops.
+everyone's open requests with one in-process `Kernel`, logs a line per answer, and says
+`v1.KernelLeft` when it stops.
 
 A Jedi call that hangs blocks this process, announcements stop with it, and when the lease runs
 out the pages' own kernels answer again: a hung remote kernel is a dead one.
@@ -22,7 +22,7 @@ from typing import Any
 from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
 
 from ._livestore import LiveStoreCompletions
-from ._worker import unpack_zipped_stdlib
+from ._worker import warmed_kernel
 from .agent import Answered, KernelAgent
 from .events import Suggestion
 from .handover import Handover
@@ -32,9 +32,6 @@ from .options import Options
 __all__ = ["RemoteKernel", "start"]
 
 log = logging.getLogger("livecomplete")
-
-_WARM_UP_SOURCE = "import os\nos.pa"
-
 
 class InProcessKernel:
     """`agent.KernelBackend` over a `Kernel` in this thread (the remote kernel runs no cells)."""
@@ -61,10 +58,8 @@ class RemoteKernel:
         self.kernel_id = kernel_id
         self._store = store
         self._lease_ms = lease_ms
-        self._computed_ms: dict[str, float] = {}
         self._agent = KernelAgent(
             store, InProcessKernel(kernel), agent_id=kernel_id, serves_everyone=True, options=options,
-            on_computed=lambda completion_id, ms: self._computed_ms.__setitem__(completion_id, ms),
             on_answered=self._log_answer,
         )
         # Another remote kernel may already serve the notebook: then this one stands by.
@@ -96,8 +91,7 @@ class RemoteKernel:
 
     def _log_answer(self, answered: Answered) -> None:
         request, response = answered.request, answered.response
-        ms = self._computed_ms.pop(request.completion_id, None)
-        took = f" in {ms:.0f} ms" if ms is not None else ""
+        took = f" in {answered.kernel_ms:.0f} ms" if answered.kernel_ms is not None else ""
         log.info(
             "answered %s from %s/%s: %s, %d suggestions, %s%s (computations: %d)",
             request.completion_id, request.requested_by, request.cell_id, response.status,
@@ -113,11 +107,8 @@ def start(config: JsProxy) -> RemoteKernel:
         log.setLevel(logging.INFO)
         log.propagate = False
     options = Options.from_mapping(json.loads(config.optionsJson))
-    if options.unpack_stdlib:
-        unpack_zipped_stdlib()
-    kernel = Kernel(options)
     # Jedi's first completion costs seconds: pay it before announcing, not on someone's keystroke.
-    kernel.complete(_WARM_UP_SOURCE, len(_WARM_UP_SOURCE))
+    kernel, _ = warmed_kernel(options)
     remote = RemoteKernel(
         LiveStoreCompletions(config.store, config.events, config.queries),
         kernel, str(config.kernelId), options, float(config.leaseMs),

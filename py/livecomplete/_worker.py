@@ -14,7 +14,7 @@ import zipfile
 from .kernel import Kernel
 from .options import Options
 
-__all__ = ["complete", "run", "start"]
+__all__ = ["complete", "run", "start", "warmed_kernel"]
 
 _kernel: Kernel | None = None
 
@@ -23,14 +23,20 @@ _kernel: Kernel | None = None
 _WARM_UP_SOURCE = "import os\nos.pa"
 
 
+def warmed_kernel(options: Options) -> tuple[Kernel, bool]:
+    """A kernel with Jedi warmed up (the stdlib unpacked first when `unpackStdlib`), and whether
+    anything was unpacked. Used by the kernel worker and by a remote kernel."""
+    unpacked = unpack_zipped_stdlib() if options.unpack_stdlib else False
+    kernel = Kernel(options)
+    kernel.complete(_WARM_UP_SOURCE, len(_WARM_UP_SOURCE))
+    return kernel, unpacked
+
+
 def start(options_json: str = "{}") -> str:
     """Create the kernel and warm Jedi up; returns timings in ms as JSON."""
     global _kernel
     started = time.perf_counter()
-    options = Options.from_mapping(json.loads(options_json))
-    unpacked = unpack_zipped_stdlib() if options.unpack_stdlib else False
-    _kernel = Kernel(options)
-    _kernel.complete(_WARM_UP_SOURCE, len(_WARM_UP_SOURCE))
+    _kernel, unpacked = warmed_kernel(Options.from_mapping(json.loads(options_json)))
     return json.dumps({
         "stdlibUnpacked": unpacked,
         "startMs": round((time.perf_counter() - started) * 1000),

@@ -33,6 +33,8 @@ log = logging.getLogger("livecomplete")
 
 # How many answered request ids an agent remembers; a rebase only reopens recent ones.
 REMEMBERED_ANSWERS = 10_000
+
+
 class KernelBackend(Protocol):
     def unavailable_because(self) -> str | None:
         """None when the kernel can compute now; else why not ("kernel busy running a cell")."""
@@ -57,6 +59,7 @@ class Answered:
     request: CompletionRequest
     response: CompletionResponse
     how: How
+    kernel_ms: float | None = None  # the kernel call's time, when it was computed
 
 
 class KernelAgent:
@@ -93,7 +96,7 @@ class KernelAgent:
         self._newest: dict[tuple[str, str], tuple[float, int, str]] = {}
         self._arrivals = 0
         self._undispatched: list[CompletionRequest] = []
-        self._unflushed: list[CompletionResponse] = []
+        self._unflushed: list[Answered] = []  # superseded, waiting for their shared commit
         self._tasks: set[asyncio.Task[None]] = set()
         # The kernel computes one completion at a time; queueing here keeps each call's timeout
         # about its own work, not about the calls ahead of it.
@@ -154,8 +157,9 @@ class KernelAgent:
             self._in_flight.add(request.completion_id)
             self._arrivals += 1
             rank = (request.timestamp, self._arrivals, request.completion_id)
-            if rank > self._newest.get(_lane(request), (-1.0, 0, "")):
-                self._newest[_lane(request)] = rank
+            lane = _lane(request)
+            if rank > self._newest.get(lane, (-1.0, 0, "")):
+                self._newest[lane] = rank
             fresh.append(request)
         if fresh:
             self._undispatched.extend(fresh)
@@ -175,7 +179,7 @@ class KernelAgent:
         fresh, self._undispatched = self._undispatched, []
         superseded = [r for r in fresh if self._superseded(r)]
         if superseded:
-            self._unflushed.extend((r, self._response(r, (), "timeout"), "superseded") for r in superseded)
+            self._unflushed.extend(Answered(r, self._response(r, (), "timeout"), "superseded") for r in superseded)
             if len(self._unflushed) == len(superseded):
                 self._track(asyncio.ensure_future(self._flush_superseded()))
         for request in fresh:
@@ -190,10 +194,10 @@ class KernelAgent:
     async def _answer(self, request: CompletionRequest) -> None:
         async with self._kernel_turn:
             if self._superseded(request):  # a newer request of its cell came while it waited
-                suggestions, status, how = (), "timeout", "superseded"
+                answered = Answered(request, self._response(request, (), "timeout"), "superseded")
             else:
-                suggestions, status, how = await self._compute(request)
-        self._commit([(request, self._response(request, suggestions, status), how)])
+                answered = await self._compute(request)
+        self._commit([answered])
 
     def _response(self, request: CompletionRequest, suggestions: Sequence[Suggestion], status: Status) -> CompletionResponse:
         return CompletionResponse(
@@ -203,36 +207,42 @@ class KernelAgent:
             timestamp=self._clock(),
         )
 
-    def _commit(self, answers: list[tuple[CompletionRequest, CompletionResponse, How]]) -> None:
+    def _commit(self, answers: list[Answered]) -> None:
+        ids = [a.request.completion_id for a in answers]
         try:
-            self._store.commit_responses([response for _, response, _ in answers])
-            for _, response, _ in answers:
-                self._remember_answered(response.completion_id)
+            self._store.commit_responses([a.response for a in answers])
+            for completion_id in ids:
+                self._remember_answered(completion_id)
         except Exception:
             log.exception("kernel agent: could not answer %d completions", len(answers))
             return
         finally:
-            for _, response, _ in answers:
-                self._in_flight.discard(response.completion_id)
+            # Only now: while committing, the store may deliver these rows as still open.
+            self._in_flight.difference_update(ids)
         if self._on_answered is not None:
-            for request, response, how in answers:
-                self._on_answered(Answered(request, response, how))
+            for answered in answers:
+                self._on_answered(answered)
 
     def _remember_answered(self, completion_id: str) -> None:
         self._answered[completion_id] = None
         if len(self._answered) > REMEMBERED_ANSWERS:
             self._answered.popitem(last=False)
 
-    async def _compute(self, request: CompletionRequest) -> tuple[Sequence[Suggestion], Status, How]:
+    async def _compute(self, request: CompletionRequest) -> Answered:
+        def answered(
+            suggestions: Sequence[Suggestion], status: Status, how: How, kernel_ms: float | None = None
+        ) -> Answered:
+            return Answered(request, self._response(request, suggestions, status), how, kernel_ms)
+
         key = (request.source, request.cursor_position)
         # Describing a highlighted option again, retyping a word, or another person asking the
         # same (a remote kernel) then costs no Jedi call; `keptComputations` bounds the cache.
         if key in self._computed:
             self._computed.move_to_end(key)
-            return self._computed[key], "success", "reused"
+            return answered(self._computed[key], "success", "reused")
         reason = self._kernel.unavailable_because()
         if reason is not None:
-            return self._local(request, reason), "timeout", "local"
+            return answered(self._local(request, reason), "timeout", "local")
         try:
             began = self._clock()
             self.computations += 1
@@ -240,22 +250,23 @@ class KernelAgent:
                 self._kernel.complete(request.source, request.cursor_position),
                 self.options.kernel_timeout_ms / 1000,
             ))
+            kernel_ms = self._clock() - began
             if self._on_computed is not None:
-                self._on_computed(request.completion_id, self._clock() - began)
+                self._on_computed(request.completion_id, kernel_ms)
             self._computed[key] = suggestions
             while len(self._computed) > self.options.kept_computations:
                 self._computed.popitem(last=False)
-            return suggestions, "success", "computed"
+            return answered(suggestions, "success", "computed", kernel_ms)
         except TimeoutError:
             log.warning(
                 "kernel agent: completion %s took longer than %d ms",
                 request.completion_id, self.options.kernel_timeout_ms,
             )
             self._kernel.mark_unresponsive(f"a completion did not return within {self.options.kernel_timeout_ms} ms")
-            return self._local(request, "kernel not responding"), "timeout", "local"
+            return answered(self._local(request, "kernel not responding"), "timeout", "local")
         except Exception as error:
             log.warning("kernel agent: completion %s failed: %s", request.completion_id, error)
-            return (), "error", "error"
+            return answered((), "error", "error")
 
     def _local(self, request: CompletionRequest, why: str) -> list[Suggestion]:
         index = utf16_to_index(request.source, request.cursor_position)

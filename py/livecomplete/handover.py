@@ -111,7 +111,7 @@ class Handover:
     def _on_rows(self, rows: Sequence[Any]) -> None:
         self._leases.update(rows, self._clock())
         # Not inside the store's callback: starting the agent subscribes to the store.
-        asyncio.get_event_loop().call_soon(self.apply)
+        asyncio.get_running_loop().call_soon(self.apply)
 
     async def _check_every_while(self) -> None:
         while True:

@@ -1,8 +1,8 @@
 """The small interface the client and the kernel agent need from the completion store.
 
-In the page and in a remote kernel it is LiveStore (``_livestore.LiveStoreCompletions``); in unit
-tests an in-memory stand-in. Rows handed to watchers are raw, untrusted plain data (camelCase event fields);
-callers validate them with ``events``.
+In the page and in a remote kernel it is LiveStore (``_livestore.LiveStoreCompletions``); in
+unit tests an in-memory stand-in. Rows handed to watchers are raw, untrusted plain data
+(camelCase event fields); callers validate them with ``events``.
 """
 
 from __future__ import annotations

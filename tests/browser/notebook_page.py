@@ -154,6 +154,11 @@ class NotebookPage:
     def read_opfs_directory(self, name: str) -> dict[str, str]:
         return self.page.evaluate(READ_OPFS_DIRECTORY, name)
 
+    def wait_until_all_answered(self, timeout_ms: float = 30_000) -> None:
+        """Every request this page's store holds has an answer."""
+        self.page.wait_for_function(
+            "() => window.livecomplete.storedEvents().requests.every(r => r.answered)", timeout=timeout_ms)
+
     def cleanup_now(self, now_ms: float | None = None) -> dict:
         return self.page.evaluate("now => window.livecomplete.cleanupNow({ now })", now_ms)
 

@@ -77,8 +77,7 @@ def complete_os_path(notebook):
 
 def settle(notebook, kernel):
     """Wait until every request of the page is answered and the kernel has logged each one."""
-    notebook.page.wait_for_function(
-        "() => window.livecomplete.storedEvents().requests.every(r => r.answered)", timeout=30_000)
+    notebook.wait_until_all_answered()
     ids = {r["id"] for r in notebook.stored_events()["requests"] if r["requestedBy"] == notebook.client_id()}
     for completion_id in ids - {a["id"] for a in kernel.answers()}:
         kernel.wait_for_line(f"answered {completion_id} ", timeout_s=30)
@@ -140,8 +139,7 @@ def test_when_the_remote_kernel_dies_the_pages_kernel_takes_over(kernels, person
     complete_os_path(alice)
     expect(alice.page.locator("#remote-kernel")).to_be_hidden()
     # Nothing left hanging: every request is answered, once, by the page's own kernel.
-    alice.page.wait_for_function(
-        "() => window.livecomplete.storedEvents().requests.every(r => r.answered)", timeout=30_000)
+    alice.wait_until_all_answered()
     mine = answers_by_page(alice)
     requests = [r["id"] for r in alice.stored_events()["requests"]]
     assert requests and set(mine) == set(requests) and set(mine.values()) == {1}
@@ -184,8 +182,7 @@ def test_after_the_backend_restarts_everyone_reconnects_and_nothing_is_lost_or_d
     expect(alice.page.locator("#sync-url")).to_have_attribute("data-connected", "true", timeout=60_000)
     # The request made during the outage is answered once the kernel is back (late, which also
     # ends the page's back-off from asking).
-    alice.page.wait_for_function(
-        "() => window.livecomplete.storedEvents().requests.every(r => r.answered)", timeout=60_000)
+    alice.wait_until_all_answered(60_000)
 
     alice.set_cell(2, "import sys\n")
     alice.type(2, "sys.pa")

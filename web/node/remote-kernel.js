@@ -16,8 +16,8 @@ import { parseArgs } from 'node:util'
 import { makeAdapter } from '@livestore/adapter-node'
 import { createStorePromise } from '@livestore/livestore'
 import { makeWsSync } from '@livestore/sync-cf/client'
-import { Effect, Stream } from 'effect'
 import { loadPyodide } from 'pyodide'
+import { watchConnection } from '../src/connection.js'
 import { queries } from '../src/queries.js'
 import { events, schema } from '../src/schema.js'
 
@@ -90,19 +90,8 @@ async function main() {
   })
   log(`kernel ${kernelId} serves ${storeId} through ${syncUrl} (ready in ${Math.round(performance.now() - began)} ms)`)
   // The connection is LiveStore's: it reconnects by itself. Say when it is up or down.
-  let connected = null
-  Effect.runFork(
-    store.networkStatus.changes.pipe(
-      Stream.tap(({ isConnected }) =>
-        Effect.sync(() => {
-          if (isConnected === connected) return
-          connected = isConnected
-          log(isConnected ? `connected to ${syncUrl}` : `not connected to ${syncUrl}: retrying`)
-        }),
-      ),
-      Stream.runDrain,
-      Effect.scoped,
-    ),
+  watchConnection(store, (connected) =>
+    log(connected ? `connected to ${syncUrl}` : `not connected to ${syncUrl}: retrying`),
   )
 
   let stopping = false

@@ -3,7 +3,7 @@
 // completion sources. An app embeds completions with `lc.completion(cellId)` (an extension) or
 // `lc.completionSource(cellId)` (a source for its own `autocompletion({override: [...]})`).
 import { autocompletion } from '@codemirror/autocomplete'
-import { Effect, Fiber, Stream } from 'effect'
+import { watchConnection } from './connection.js'
 import { KernelWorker } from './kernel.js'
 import { watchPersistence } from './persistence-watchdog.js'
 import { loadPython } from './python.js'
@@ -44,7 +44,7 @@ export class Livecomplete extends EventTarget {
   remoteKernel = null
   /** With a sync backend: whether the store is connected to it now (null before it is known). */
   syncConnected = null
-  #watchingConnection = null
+  #stopWatchingConnection = () => {}
   #session = null
   #queries = 0
   #sourceCalls = 0
@@ -207,20 +207,11 @@ export class Livecomplete extends EventTarget {
 
   /** Follow the store's connection to the sync backend (LiveStore reconnects by itself). */
   #watchConnection(store) {
-    if (this.#watchingConnection) Effect.runFork(Fiber.interrupt(this.#watchingConnection))
-    this.#watchingConnection = Effect.runFork(
-      store.networkStatus.changes.pipe(
-        Stream.tap(({ isConnected }) =>
-          Effect.sync(() => {
-            if (isConnected === this.syncConnected) return
-            this.syncConnected = isConnected
-            this.dispatchEvent(new CustomEvent('sync', { detail: { connected: isConnected } }))
-          }),
-        ),
-        Stream.runDrain,
-        Effect.scoped,
-      ),
-    )
+    this.#stopWatchingConnection()
+    this.#stopWatchingConnection = watchConnection(store, (connected) => {
+      this.syncConnected = connected
+      this.dispatchEvent(new CustomEvent('sync', { detail: { connected } }))
+    })
   }
 
   #reportStorageProblem(text) {

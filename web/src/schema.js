@@ -87,7 +87,7 @@ export const tables = {
       id: State.SQLite.text({ primaryKey: true }),
       leaseMs: State.SQLite.real(),
       // The kernel's own clock at its newest announcement (pages judge freshness by their own
-      // clock from the moment an announcement arrives; see py/livecomplete/leases.py).
+      // clock from the moment an announcement arrives; see py/livecomplete/handover.py).
       announcedAt: State.SQLite.real(),
       left: State.SQLite.boolean({ default: false }),
     },
