@@ -37,6 +37,18 @@ def test_bad_options_in_the_url_are_explained(open_notebook):
     expect(notebook.page.locator(".banner")).to_contain_text("?options must be a JSON object")
 
 
+def test_a_bad_sync_url_is_explained_and_completions_stay_local(open_notebook):
+    notebook = open_notebook()
+    notebook.page.goto(notebook.page.url + "&sync=http://example.com")
+    notebook.wait_ready()
+    expect(notebook.page.locator(".banner")).to_contain_text(
+        '?sync must be a ws:// or wss:// URL; ignored "http://example.com": completions stay local.')
+    assert notebook.page.locator("#sync-url").count() == 0
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pa")
+    notebook.wait_for_option("path")
+
+
 def test_shift_enter_runs_a_cell_and_shows_output_and_value(open_notebook):
     notebook = open_notebook()
     notebook.set_cell(0, "print('hello')\n6 * 7")
