@@ -11,6 +11,7 @@ step says what it does and is skipped when its inputs have not changed since it 
   3. Jedi wheels       the kernel's jedi/parso wheels from PyPI (pins in pyproject.toml)
   4. livecomplete      a wheel of py/livecomplete for the page and the kernel
   5. bundle            web/ and index.html bundled by Vite into dist/, then 2-4 copied beside it
+  6. snapshots         Pyodide memory snapshots the page and the kernel start from (web/node/)
 """
 
 from __future__ import annotations
@@ -183,12 +184,27 @@ def bundle() -> bool:
     return True
 
 
+def snapshots() -> bool:
+    """dist/snapshots/{page,kernel}.bin, made under Node from the wheels and Pyodide in dist/."""
+    target = DIST / "snapshots"
+    maker = WEB / "node" / "make-snapshots.js"
+    inputs = [maker, *sorted((DIST / "wheels").glob("*")), *_files(DIST / "pyodide")]
+    outputs = [target / "page.bin", target / "kernel.bin"]
+    if all(p.exists() for p in outputs) and fresh("snapshots", inputs):
+        return False
+    shutil.rmtree(target, ignore_errors=True)
+    run(["node", str(maker), str(DIST / "wheels"), str(target)], cwd=WEB, quiet=True)
+    stamp("snapshots", inputs)
+    return True
+
+
 STEPS = (
     ("JS dependencies (npm ci)", js_dependencies),
     ("Pyodide runtime files", pyodide_files),
     ("Jedi and parso wheels for the kernel", browser_wheels),
     ("livecomplete wheel from py/", livecomplete_wheel),
     ("page bundle (Vite) into dist/", bundle),
+    ("Python memory snapshots (page, kernel)", snapshots),
 )
 
 

@@ -53,6 +53,11 @@ class Options:
     # Jedi is several times slower against the zip (see `_worker`). 0 keeps the zip (benchmarks).
     unpack_stdlib: int = 1
 
+    # 1: the page's Python and the kernel start from memory snapshots made by `build.py` (Pyodide
+    # with our modules imported and Jedi warmed), falling back to a plain start when a snapshot
+    # is missing or does not fit. 0 always starts plainly (benchmarks compare).
+    start_from_snapshot: int = 1
+
     # Only the first few options get documentation and a signature; the popup shows one at a time.
     documented_options: int = 12
 

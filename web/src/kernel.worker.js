@@ -3,7 +3,7 @@
 // optionsJson} once, then {id, type: 'run'|'complete', args}. Out: {type: 'status', detail},
 // {type: 'ready', info}, {type: 'failed', error}, and {id, ok, result|error, ms} per call
 // (`ms`: time spent in the call inside the worker).
-import { loadPython } from './python.js'
+import { loadPython, snapshotWanted } from './python.js'
 
 let started
 let api
@@ -11,11 +11,12 @@ let wasmMemory = null
 
 async function start({ baseUrl, optionsJson }) {
   const status = (detail) => self.postMessage({ type: 'status', detail })
-  const pyodide = await loadPython({ baseUrl, wheels: 'kernel', onProgress: status })
+  const fromSnapshot = snapshotWanted(JSON.parse(optionsJson))
+  const { pyodide, snapshot } = await loadPython({ baseUrl, wheels: 'kernel', fromSnapshot, onProgress: status })
   status('warming up Jedi')
   api = pyodide.pyimport('livecomplete._worker')
   wasmMemory = () => pyodide._module.HEAP8.length
-  return JSON.parse(api.start(optionsJson))
+  return { ...JSON.parse(api.start(optionsJson)), snapshot }
 }
 
 const calls = {

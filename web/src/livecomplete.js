@@ -6,7 +6,7 @@ import { autocompletion } from '@codemirror/autocomplete'
 import { watchConnection } from './connection.js'
 import { KernelWorker } from './kernel.js'
 import { watchPersistence } from './persistence-watchdog.js'
-import { loadPython } from './python.js'
+import { loadPython, snapshotWanted } from './python.js'
 import {
   completionStoreDirectory,
   describeError,
@@ -42,6 +42,8 @@ export class Livecomplete extends EventTarget {
   storageProblem = null
   /** The remote kernel serving this notebook's completions (the page's own stands by), or null. */
   remoteKernel = null
+  /** How the page's Python started: {restored (from a snapshot), ms, problem (why not)}. */
+  pythonStart = null
   /** With a sync backend: whether the store is connected to it now (null before it is known). */
   syncConnected = null
   #stopWatchingConnection = () => {}
@@ -76,10 +78,16 @@ export class Livecomplete extends EventTarget {
   }
 
   async #start(baseUrl) {
-    const [opened, pyodide] = await Promise.all([
+    const [opened, { pyodide, snapshot }] = await Promise.all([
       this.#openStore(),
-      loadPython({ baseUrl, wheels: 'page', onProgress: (detail) => this.#setState('starting', detail) }),
+      loadPython({
+        baseUrl,
+        wheels: 'page',
+        fromSnapshot: snapshotWanted(this.options),
+        onProgress: (detail) => this.#setState('starting', detail),
+      }),
     ])
+    this.pythonStart = snapshot
     this.#pyodide = pyodide
     this.#browser = pyodide.pyimport('livecomplete._browser')
     this.#resolvedOptions = JSON.parse(this.#browser.options_json(JSON.stringify(this.options)))

@@ -1,23 +1,82 @@
 // Loads Pyodide from the locally served `pyodide/` folder and our wheels from `wheels/`
 // (listed in wheels/manifest.json by build.py). Used by the page and by the kernel worker.
+//
+// A plain start (Pyodide, then our imports, then for the kernel Jedi's first completion) takes
+// seconds. build.py also makes a memory snapshot per wheel set (`snapshots/<set>.bin`, see
+// py/livecomplete/_snapshot.py): Pyodide restored from one has all that done. A snapshot that
+// is missing or does not fit this Pyodide is reported and the start is a plain one.
 
 /**
  * @param {object} args
  * @param {string} args.baseUrl  the page's base URL (pyodide/ and wheels/ live under it)
  * @param {'page'|'kernel'} args.wheels  which wheel set of the manifest to load
+ * @param {boolean} [args.fromSnapshot]  start from `snapshots/<wheels>.bin` when it is there
  * @param {(detail: string) => void} [args.onProgress]
+ * @returns {Promise<{pyodide: object, snapshot: {restored: boolean, ms: number, problem: string|null}}>}
  */
-export async function loadPython({ baseUrl, wheels, onProgress = () => {} }) {
+export async function loadPython({ baseUrl, wheels, fromSnapshot = true, onProgress = () => {} }) {
+  const began = performance.now()
   const indexURL = new URL('pyodide/', baseUrl).href
   onProgress('loading Python')
+  // The wheels download while Python starts.
+  const wheelsPromise = fetchWheels(baseUrl, wheels)
+  wheelsPromise.catch(() => {}) // awaited below; an early failure must not go unhandled
   const { loadPyodide } = await import(/* @vite-ignore */ new URL('pyodide.mjs', indexURL).href)
-  const pyodide = await loadPyodide({ indexURL })
+  let pyodide = null
+  let problem = fromSnapshot ? null : 'turned off (startFromSnapshot: 0)'
+  if (fromSnapshot) {
+    try {
+      pyodide = await restoreSnapshot(loadPyodide, indexURL, new URL(`snapshots/${wheels}.bin`, baseUrl))
+    } catch (error) {
+      problem = String(error?.message ?? error)
+      console.warn(`[livecomplete] starting Python without a snapshot: ${problem}`)
+    }
+  }
+  pyodide ??= await loadPyodide({ indexURL })
   onProgress('loading packages')
-  const response = await fetch(new URL('wheels/manifest.json', baseUrl))
-  if (!response.ok) throw new Error(`wheels/manifest.json: HTTP ${response.status} (run python3 build.py)`)
-  const manifest = await response.json()
-  const urls = manifest[wheels].map((name) => new URL(`wheels/${name}`, baseUrl).href)
-  // Absolute URLs load the wheels directly; by name, Pyodide would check them against its lock.
-  await pyodide.loadPackage(urls, { messageCallback: () => {}, errorCallback: (m) => console.warn(m) })
-  return pyodide
+  // Pure-Python wheels need no more than unpacking (loadPackage would also resolve them
+  // against Pyodide's lock file, and costs twice the time).
+  const extractDir = pyodide.runPython('import site; site.getsitepackages()[0]')
+  for (const wheel of await wheelsPromise) pyodide.unpackArchive(wheel, 'whl', { extractDir })
+  pyodide.runPython('import importlib; importlib.invalidate_caches()')
+  if (!problem) pyodide.pyimport('livecomplete._snapshot').after_restore()
+  const ms = Math.round(performance.now() - began)
+  return { pyodide, snapshot: { restored: !problem, ms, problem } }
+}
+
+/** The bytes of each wheel of set `wheels` in wheels/manifest.json. */
+async function fetchWheels(baseUrl, wheels) {
+  const fetchOk = async (path) => {
+    const response = await fetch(new URL(path, baseUrl))
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status} (run python3 build.py)`)
+    return response
+  }
+  const manifest = await (await fetchOk('wheels/manifest.json')).json()
+  return Promise.all(manifest[wheels].map(async (name) => (await fetchOk(`wheels/${name}`)).arrayBuffer()))
+}
+
+/** Pyodide restored from the snapshot at `url`; throws (nothing is left running) when it can't be. */
+async function restoreSnapshot(loadPyodide, indexURL, url) {
+  const response = await fetch(url)
+  if (!response.ok) throw new Error(`${url.pathname}: HTTP ${response.status} (run python3 build.py)`)
+  const snapshot = new Uint8Array(await response.arrayBuffer())
+  const { default: createPyodideModule } = await import(/* @vite-ignore */ new URL('pyodide.asm.mjs', indexURL).href)
+  return loadPyodide({
+    indexURL,
+    _loadSnapshot: snapshot,
+    // Pyodide copies the snapshot over its heap without growing it first: a snapshot taken
+    // after Jedi warmed up is larger than a fresh heap. Growing the heap (sbrk) makes room; the
+    // restore then overwrites the allocator's state with the snapshot's own.
+    createPyodideModule: async (settings) => {
+      const module = await createPyodideModule(settings)
+      const missing = snapshot.length - module.HEAP8.length
+      if (missing > 0) module._sbrk(snapshot.length - module._sbrk(0))
+      return module
+    },
+  })
+}
+
+/** Whether livecomplete options (camelCase or snake_case, as Python accepts them) ask for snapshots. */
+export function snapshotWanted(options) {
+  return (options?.startFromSnapshot ?? options?.start_from_snapshot ?? 1) !== 0
 }

@@ -1,0 +1,57 @@
+"""How the page's Python and the kernel start: from the memory snapshots build.py makes, or
+plainly when a snapshot is missing, damaged or turned off."""
+
+import uuid
+
+from notebook_page import NotebookPage
+
+STARTS = "({page: window.livecomplete.pythonStart, kernel: window.livecomplete.kernel.info.snapshot})"
+
+
+def complete_os_path(notebook: NotebookPage) -> None:
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pa")
+    notebook.wait_for_option("path")
+
+
+def test_page_and_kernel_start_from_snapshots_and_complete(open_notebook):
+    notebook = open_notebook()
+    starts = notebook.page.evaluate(STARTS)
+    assert starts["page"]["restored"] and starts["kernel"]["restored"], starts
+    assert starts["page"]["problem"] is None and starts["kernel"]["problem"] is None
+    complete_os_path(notebook)
+    # The restored kernel runs cells and completes the names they made.
+    notebook.set_cell(0, "inventory = {'apples': 3}")
+    notebook.run_cell(0)
+    notebook.type(2, "inventory.ke")
+    notebook.wait_for_option("keys")
+
+
+def test_kernels_restored_from_one_snapshot_draw_different_random_numbers(open_notebook):
+    draws = []
+    for _ in range(2):
+        notebook = open_notebook(f"test-{uuid.uuid4().hex[:12]}")
+        notebook.set_cell(0, "import random\nrandom.random()")
+        notebook.run_cell(0)
+        draws.append(notebook.output(0))
+    assert draws[0] != draws[1], draws
+
+
+def test_a_damaged_or_missing_snapshot_means_a_plain_start_that_completes(context, base_url, notebook_id):
+    page = context.new_page()
+    page.route("**/snapshots/kernel.bin", lambda route: route.fulfill(status=200, body=b"\x00" * 4096))
+    page.route("**/snapshots/page.bin", lambda route: route.fulfill(status=404, body="gone"))
+    notebook = NotebookPage(page, base_url)
+    notebook.open(notebook_id)
+    starts = page.evaluate(STARTS)
+    assert not starts["page"]["restored"] and "snapshots/page.bin: HTTP 404" in starts["page"]["problem"]
+    assert not starts["kernel"]["restored"] and "magic number" in starts["kernel"]["problem"]
+    complete_os_path(notebook)
+
+
+def test_snapshots_can_be_turned_off(open_notebook):
+    notebook = open_notebook(options={"startFromSnapshot": 0})
+    starts = notebook.page.evaluate(STARTS)
+    assert not starts["page"]["restored"] and not starts["kernel"]["restored"]
+    assert "startFromSnapshot: 0" in starts["kernel"]["problem"]
+    complete_os_path(notebook)
