@@ -185,17 +185,26 @@ def bundle() -> bool:
 
 
 def snapshots() -> bool:
-    """dist/snapshots/{page,kernel}.bin, made under Node from the wheels and Pyodide in dist/."""
-    target = DIST / "snapshots"
+    """dist/snapshots/{page,kernel}.bin: made under Node into build/snapshots/ from the wheels and
+    Pyodide of dist/, then copied (a page bundle rebuild empties dist/, not build/)."""
+    made = BUILD / "snapshots"
     maker = WEB / "node" / "make-snapshots.js"
-    inputs = [maker, *sorted((DIST / "wheels").glob("*")), *_files(DIST / "pyodide")]
-    outputs = [target / "page.bin", target / "kernel.bin"]
-    if all(p.exists() for p in outputs) and fresh("snapshots", inputs):
-        return False
-    shutil.rmtree(target, ignore_errors=True)
-    run(["node", str(maker), str(DIST / "wheels"), str(target)], cwd=WEB, quiet=True)
-    stamp("snapshots", inputs)
-    return True
+    inputs = [maker, *sorted(WHEELS.glob("*.whl")), *_files(BUILD / "pyodide")]
+    names = ("page.bin", "kernel.bin")
+    remade = False
+    if not (all((made / n).exists() for n in names) and fresh("snapshots", inputs)):
+        shutil.rmtree(made, ignore_errors=True)
+        run(["node", str(maker), str(DIST / "wheels"), str(made)], cwd=WEB, quiet=True)
+        stamp("snapshots", inputs)
+        remade = True
+    copied = False
+    for name in names:
+        target = DIST / "snapshots" / name
+        if remade or not target.exists():
+            target.parent.mkdir(exist_ok=True)
+            shutil.copy2(made / name, target)
+            copied = True
+    return remade or copied
 
 
 STEPS = (

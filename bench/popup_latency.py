@@ -13,7 +13,8 @@ the moment the expected option is in the popup's DOM. Each point is sorted by wh
 - refiltered: CodeMirror narrowed the list already on screen (`validFor`); no query at all.
 
 Also: page open -> first completion, cold (a new browser profile) and warm (the same notebook
-reopened); per request, Jedi's time in the worker, the kernel call, and the store's overhead
+reopened), typing once the page says it is ready, and warm typing at once (as soon as the editor
+takes keys); per request, Jedi's time in the worker, the kernel call, and the store's overhead
 (commit -> answer seen, minus the kernel call); store bytes per event; JS heap and the kernel's
 WebAssembly memory after the session. Prints a summary, writes JSON to bench-results/ and draws a
 PNG chart of the distributions next to it. `--options '{"reuseAnswers": 0}'` measures with a
@@ -137,23 +138,29 @@ def measure_point(notebook: NotebookPage, before: str, typed: str, expected: str
     return {"point": f"{before.strip()[-30:]} | {typed}", "ms": latency, "kind": kind}
 
 
-def first_completion_s(notebook: NotebookPage, notebook_id: str, options: dict) -> float:
-    """Seconds from opening the page to the first popup (os.pa -> path)."""
+def first_completion_s(notebook: NotebookPage, notebook_id: str, options: dict, *, at_once: bool = False) -> dict:
+    """Seconds from opening the page to the first popup (os.pa -> path), and to ready.
+
+    By default the person waits until the page says it is ready, then types. `at_once`: they
+    click into the cell and type as soon as the editor is there, as people do."""
     opened = time.perf_counter()
-    notebook.open(notebook_id, options)
+    notebook.open(notebook_id, options, wait_ready=not at_once)
     notebook.set_cell(1, "import os\n")
     notebook.type(1, "os.pa", delay_ms=HUMAN_KEY_DELAY_MS)
     notebook.wait_for_option("path", timeout_ms=60_000)
     seconds = time.perf_counter() - opened
     notebook.page.keyboard.press("Escape")
-    return seconds
+    notebook.wait_ready()
+    starts = notebook.page.evaluate(
+        "({page: window.livecomplete.pythonStart, kernel: window.livecomplete.kernel.info.snapshot})")
+    return {"first_s": seconds, "restored": starts["page"]["restored"] and starts["kernel"]["restored"]}
 
 
 def one_run(browser, base_url: str, options: dict) -> dict:
     context = browser.new_context()
     notebook_id = f"bench-{uuid.uuid4().hex[:10]}"
     notebook = NotebookPage(context.new_page(), base_url)
-    cold_s = first_completion_s(notebook, notebook_id, options)
+    cold = first_completion_s(notebook, notebook_id, options)
     notebook.set_cell(0, SETUP_CELL)
     notebook.run_cell(0)
     points = [measure_point(notebook, *point) for point in POINTS]
@@ -166,11 +173,18 @@ def one_run(browser, base_url: str, options: dict) -> dict:
     kernel_memory = page.evaluate("window.livecomplete.kernel.memory()")
     page.close()
     # The same notebook again, in the same profile: HTTP cache, OPFS store and Jedi warm-up paid once.
-    warm_s = first_completion_s(NotebookPage(context.new_page(), base_url), notebook_id, options)
+    visits = []
+    for at_once in (False, True):
+        visit = NotebookPage(context.new_page(), base_url)
+        visits.append(first_completion_s(visit, notebook_id, options, at_once=at_once))
+        visit.page.close()
+    warm, warm_at_once = visits
     context.close()
     return {
-        "cold_first_completion_s": cold_s,
-        "warm_first_completion_s": warm_s,
+        "cold_first_completion_s": cold["first_s"],
+        "warm_first_completion_s": warm["first_s"],
+        "warm_typing_at_once_s": warm_at_once["first_s"],
+        "started_from_snapshots": cold["restored"] and warm["restored"] and warm_at_once["restored"],
         "points": points,
         "timings": timings,
         "store_bytes_per_event": round(store_bytes / events) if store_bytes and events else None,
@@ -193,6 +207,8 @@ def summarize(runs: list[dict]) -> dict:
         **{f"{kind}_ms": figures(latencies(kind)) for kind in KINDS},
         "cold_first_completion_ms": figures([r["cold_first_completion_s"] * 1000 for r in runs]),
         "warm_first_completion_ms": figures([r["warm_first_completion_s"] * 1000 for r in runs]),
+        "warm_typing_at_once_ms": figures([r["warm_typing_at_once_s"] * 1000 for r in runs]),
+        "started_from_snapshots": all(r["started_from_snapshots"] for r in runs),
         "jedi_ms": figures([t["jediMs"] for t in timings if "jediMs" in t]),
         "kernel_call_ms": figures([t["kernelMs"] for t in computed]),
         "store_overhead_ms": figures([t["roundTripMs"] - t["kernelMs"] for t in computed]),
@@ -213,6 +229,7 @@ def draw_chart(runs: list[dict], path, title: str) -> None:
     series = {kind: [p["ms"] for run in runs for p in run["points"] if p["kind"] == kind and p["ms"]] for kind in KINDS}
     series["first (cold)"] = [r["cold_first_completion_s"] * 1000 for r in runs]
     series["first (warm)"] = [r["warm_first_completion_s"] * 1000 for r in runs]
+    series["first (warm, typing at once)"] = [r["warm_typing_at_once_s"] * 1000 for r in runs]
     labels = [k for k, v in series.items() if v]
     figure, axes = plt.subplots(figsize=(8, 4.5), dpi=110)
     axes.boxplot([series[k] for k in labels], orientation="horizontal", showfliers=False, widths=0.5)
@@ -253,14 +270,15 @@ def main() -> int:
     print(f"keystroke -> popup with the right option, {args.runs} runs x {len(POINTS)} points, options {options}")
     print(f"  {'':28} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8}")
     for key in ("all_points_ms", *(f"{k}_ms" for k in KINDS), "cold_first_completion_ms",
-                "warm_first_completion_ms", "jedi_ms", "kernel_call_ms", "store_overhead_ms"):
+                "warm_first_completion_ms", "warm_typing_at_once_ms", "jedi_ms", "kernel_call_ms", "store_overhead_ms"):
         row = report[key]
         if row:
             print(f"  {key:28} {row['n']:>4} {row['median']:>8} {row['p95']:>8} {row['max']:>8}")
         else:
             print(f"  {key:28} {'-':>4}")
     print(f"  store bytes per event: {report['store_bytes_per_event']}; JS heap {report['js_heap_mb']} MB; "
-          f"kernel wasm memory {report['kernel_wasm_mb']} MB; missed {report['missed']}")
+          f"kernel wasm memory {report['kernel_wasm_mb']} MB; missed {report['missed']}; "
+          f"started from snapshots: {report['started_from_snapshots']}")
     print(f"  written to {out} and {chart}")
     return 0
 

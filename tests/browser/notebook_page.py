@@ -71,7 +71,9 @@ class NotebookPage:
         if message.type == "error":
             self.errors.append(f"console error: {message.text}")
 
-    def open(self, notebook_id: str | None, options: dict | None = None, sync: str | None = None) -> None:
+    def open(self, notebook_id: str | None, options: dict | None = None, sync: str | None = None,
+             wait_ready: bool = True) -> None:
+        """Open the page; unless told not to, wait until the kernel and completions are ready."""
         params = {}
         if notebook_id:
             params["notebook"] = notebook_id
@@ -81,7 +83,8 @@ class NotebookPage:
             params["sync"] = sync
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
         self.page.goto(f"{self.base_url}/{query}")
-        self.wait_ready()
+        if wait_ready:
+            self.wait_ready()
 
     def reload(self) -> None:
         self.page.reload()

@@ -260,7 +260,15 @@ export class Livecomplete extends EventTarget {
           return null
         }
       }
-      const session = this.#session
+      let session = this.#session
+      if (!session && this.state === 'starting') {
+        // Typed before completions were ready: answer as soon as they are, unless the person
+        // types on (CodeMirror then aborts this query and asks again).
+        const typedOn = new Promise((resolve) => context.addEventListener('abort', resolve, { onDocChange: true }))
+        await Promise.race([this.ready, typedOn])
+        if (context.aborted) return null
+        session = this.#session
+      }
       if (!session) return null
       const result = await ask(session)
       // The store failed and was replaced while this query waited: ask once more, on the new one.
