@@ -19,7 +19,7 @@ import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
 
 from . import _opfs
-from .agent import KernelAgent
+from .agent import KERNEL_STARTING, KernelAgent
 from .audit import AnswerAudit
 from .cleanup import DAY_MS, CleanupReport, CleanupSchedule, run_round
 from .client import CompletionClient
@@ -37,7 +37,7 @@ class WorkerKernel:
     """`agent.KernelBackend` over the kernel worker handle (web/src/kernel.js)."""
 
     _UNAVAILABLE = {
-        "starting": "kernel starting",
+        "starting": KERNEL_STARTING,
         "busy": "kernel busy running a cell",
         "error": "kernel stopped",
     }

@@ -4,9 +4,9 @@ The agent watches the store for open `v1.CompletionRequested` events addressed t
 own, or everyone's for a remote kernel that serves the notebook), hands the newest of each cell
 (of each person) to a kernel backend (a Pyodide worker in the page, or the kernel in-process),
 and commits exactly one `v1.CompletionReceived` per request: `success`; `error` when the kernel
-raised; `timeout` when the kernel cannot answer in time (starting, busy running a cell, or a call
-that did not return within `kernelTimeoutMs`), then with local suggestions (`fallback`) marked as
-such. An identical request (same cell text and cursor) since the namespace last changed is
+raised; `timeout` when the kernel cannot answer in time (busy running a cell, still starting
+after `kernelTimeoutMs`, or a call that did not return within it), then with local suggestions
+(`fallback`) marked as such. A starting kernel is waited for: it is seconds from answering. An identical request (same cell text and cursor) since the namespace last changed is
 answered from the agent's earlier computation. A request superseded by a newer one from the same
 cell is never computed: it is answered with `timeout` and no suggestions, together with the
 others superseded within `supersededFlushMs`.
@@ -33,6 +33,11 @@ log = logging.getLogger("livecomplete")
 
 # How many answered request ids an agent remembers; a rebase only reopens recent ones.
 REMEMBERED_ANSWERS = 10_000
+
+# What `KernelBackend.unavailable_because` says while the kernel starts. Unlike a cell that runs
+# (for as long as it likes), a start ends within seconds: the agent waits for it.
+KERNEL_STARTING = "kernel starting"
+STARTING_POLL_S = 0.05
 
 
 class KernelBackend(Protocol):
@@ -241,6 +246,10 @@ class KernelAgent:
             self._computed.move_to_end(key)
             return answered(self._computed[key], "success", "reused")
         reason = self._kernel.unavailable_because()
+        if reason == KERNEL_STARTING:
+            reason = await self._wait_while_starting()
+            if self._superseded(request):  # typed on while the kernel started
+                return Answered(request, self._response(request, (), "timeout"), "superseded")
         if reason is not None:
             return answered(self._local(request, reason), "timeout", "local")
         try:
@@ -267,6 +276,16 @@ class KernelAgent:
         except Exception as error:
             log.warning("kernel agent: completion %s failed: %s", request.completion_id, error)
             return answered((), "error", "error")
+
+    async def _wait_while_starting(self) -> str | None:
+        """Wait up to `kernelTimeoutMs` for a starting kernel; then why it still can't answer."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.options.kernel_timeout_ms / 1000
+        reason = self._kernel.unavailable_because()
+        while reason == KERNEL_STARTING and loop.time() < deadline:
+            await asyncio.sleep(STARTING_POLL_S)
+            reason = self._kernel.unavailable_because()
+        return reason
 
     def _local(self, request: CompletionRequest, why: str) -> list[Suggestion]:
         index = utf16_to_index(request.source, request.cursor_position)

@@ -79,13 +79,19 @@ class CompletionClient:
         self, cell_id: str, source: str, cursor: int, *, explicit: bool = False
     ) -> dict[str, Any] | None:
         """A CodeMirror result (plain data) for `cursor`, a UTF-16 offset into `source`, or None."""
-        try:
-            return await self._complete(cell_id, source, cursor, explicit)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("completion in cell %s failed", cell_id)
-            return None
+        for attempt in (1, 2):
+            try:
+                return await self._complete(cell_id, source, cursor, explicit)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if attempt == 2 or task is None or task.cancelling():
+                    raise  # this query itself was cancelled (the person typed on)
+                # The answer it waited for was dropped because the kernel's names changed (a
+                # cell ran, a restart): ask again, in the new namespace.
+            except Exception:
+                log.exception("completion in cell %s failed", cell_id)
+                return None
+        return None
 
     async def _complete(
         self, cell_id: str, source: str, cursor: int, explicit: bool

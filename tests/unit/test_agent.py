@@ -150,6 +150,37 @@ async def test_a_busy_kernel_is_not_asked_and_local_names_answer_at_once(store):
                                           "detail": "name in this cell (kernel busy running a cell)"}
 
 
+async def test_a_starting_kernel_is_waited_for_then_computes(store):
+    kernel = FakeKernel(unavailable="kernel starting")
+    asyncio.get_running_loop().call_later(0.03, setattr, kernel, "unavailable", None)
+    await run_agent(store, kernel, [request("c1")])
+    assert store.responses["c1"]["status"] == "success" and kernel.calls == [("os.", 3)]
+
+
+async def test_a_kernel_still_starting_after_the_timeout_gets_local_names(store):
+    kernel = FakeKernel(unavailable="kernel starting")  # OPTIONS: kernel_timeout_ms=100
+    source = "results = []\nres"
+    await run_agent(store, kernel, [request("c1", source=source, cursor_position=len(source))])
+    response = store.responses["c1"]
+    assert response["status"] == "timeout" and kernel.calls == []
+    assert response["suggestions"][0]["detail"] == "name in this cell (kernel starting)"
+
+
+async def test_a_request_typed_over_while_the_kernel_starts_is_superseded(store):
+    kernel = FakeKernel(unavailable="kernel starting")
+    agent = KernelAgent(store, kernel, agent_id="page-1", options=OPTIONS, clock=lambda: 5.0)
+    agent.start()
+    store.commit_request(request("c1", source="os.p", cursor_position=4))
+    await asyncio.sleep(0.02)
+    store.commit_request(request("c2", source="os.pa", cursor_position=5, timestamp=2.0))
+    kernel.unavailable = None
+    await agent.drain()
+    agent.stop()
+    assert store.responses["c1"]["status"] == "timeout" and store.responses["c1"]["suggestions"] == []
+    assert store.responses["c2"]["status"] == "success"
+    assert kernel.calls == [("os.pa", 5)]
+
+
 async def test_an_invalid_request_is_skipped_with_a_warning(store, caplog):
     with caplog.at_level(logging.WARNING, logger="livecomplete"):
         agent = KernelAgent(store, FakeKernel(), agent_id="page-1", options=OPTIONS)

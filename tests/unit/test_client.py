@@ -118,6 +118,27 @@ async def test_explicit_requests_and_a_changed_namespace_ask_again(store):
     assert len(store.requests) == 3
 
 
+async def test_a_query_whose_answer_is_dropped_by_a_namespace_change_asks_again(store):
+    client = make_client(store)
+    query = asyncio.ensure_future(client.complete("cell-1", "import os\nos.", 13))
+    await asyncio.sleep(0.01)
+    assert [r["completionId"] for r in store.requests] == ["c1"]  # not answered yet
+    client.namespace_changed()  # the kernel became ready, say, or a cell ran
+    await asyncio.sleep(0.01)
+    answer_with(store, [{"text": "path", "kind": "module"}])
+    result = await query
+    assert [r["completionId"] for r in store.requests] == ["c1", "c2"]
+    assert [o["label"] for o in result["options"]] == ["path"]
+
+
+async def test_a_cancelled_query_stays_cancelled(store):
+    query = asyncio.ensure_future(make_client(store).complete("cell-1", "import os\nos.", 13))
+    await asyncio.sleep(0.01)
+    query.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await query
+
+
 async def test_an_answer_that_is_not_a_success_is_not_reused(store, caplog):
     answer_with(store, [{"text": "path", "kind": "module"}], status="timeout")
     client = make_client(store)

@@ -66,8 +66,14 @@ export class Livecomplete extends EventTarget {
     // Who asks: this page. Its own kernel agent answers the requests it makes.
     this.clientId = `page-${crypto.randomUUID().slice(0, 8)}`
     this.kernel = new KernelWorker({ baseUrl, options })
-    // A cell ran (busy -> ready) or the kernel restarted: its names changed.
-    this.kernel.addEventListener('state', () => this.#session?.namespace_changed())
+    // A cell ran (busy -> ready) or the kernel restarted (-> starting): its names changed. Not
+    // on a start's progress, nor on ready after starting: a new kernel's names are the same.
+    let previousState = this.kernel.state
+    this.kernel.addEventListener('state', ({ detail: { state } }) => {
+      const changed = previousState === 'busy' || (state === 'starting' && previousState !== 'starting')
+      previousState = state
+      if (changed && state !== 'busy') this.#session?.namespace_changed()
+    })
     this.ready = this.#start(baseUrl).then(
       () => this.#setState('ready', 'ready'),
       (error) => {
