@@ -60,8 +60,9 @@ async function restoreSnapshot(loadPyodide, indexURL, url) {
   const response = await fetch(url)
   if (!response.ok) throw new Error(`${url.pathname}: HTTP ${response.status} (run python3 build.py)`)
   const snapshot = new Uint8Array(await response.arrayBuffer())
+  const size = snapshot.length
   const { default: createPyodideModule } = await import(/* @vite-ignore */ new URL('pyodide.asm.mjs', indexURL).href)
-  return loadPyodide({
+  const pyodide = await loadPyodide({
     indexURL,
     _loadSnapshot: snapshot,
     // Pyodide copies the snapshot over its heap without growing it first: a snapshot taken
@@ -69,11 +70,13 @@ async function restoreSnapshot(loadPyodide, indexURL, url) {
     // restore then overwrites the allocator's state with the snapshot's own.
     createPyodideModule: async (settings) => {
       const module = await createPyodideModule(settings)
-      const missing = snapshot.length - module.HEAP8.length
-      if (missing > 0) module._sbrk(snapshot.length - module._sbrk(0))
+      if (size > module.HEAP8.length) module._sbrk(size - module._sbrk(0))
       return module
     },
   })
+  // Pyodide keeps its options: without this the snapshot (tens of MB) would stay in memory.
+  delete pyodide._api.config._loadSnapshot
+  return pyodide
 }
 
 /** Whether livecomplete options (camelCase or snake_case, as Python accepts them) ask for snapshots. */
