@@ -59,7 +59,7 @@ def test_a_damaged_or_missing_snapshot_means_a_plain_start_that_completes(contex
     notebook = NotebookPage(page, base_url)
     notebook.open(notebook_id)
     starts = page.evaluate(STARTS)
-    assert not starts["page"]["restored"] and "snapshots/page.bin: HTTP 404" in starts["page"]["problem"]
+    assert not starts["page"]["restored"] and "could not load /snapshots/page.bin (HTTP 404" in starts["page"]["problem"]
     assert not starts["kernel"]["restored"] and "magic number" in starts["kernel"]["problem"]
     complete_os_path(notebook)
 

@@ -47,8 +47,10 @@ export async function loadPython({ baseUrl, wheels, fromSnapshot = true, onProgr
 /** The bytes of each wheel of set `wheels` in wheels/manifest.json. */
 async function fetchWheels(baseUrl, wheels) {
   const fetchOk = async (path) => {
-    const response = await fetch(new URL(path, baseUrl))
-    if (!response.ok) throw new Error(`${path}: HTTP ${response.status} (run python3 build.py)`)
+    const response = await fetch(new URL(path, baseUrl)).catch((error) => {
+      throw new Error(`could not load ${path} (${error?.message ?? error})`)
+    })
+    if (!response.ok) throw new Error(`could not load ${path} (HTTP ${response.status}; run python3 build.py)`)
     return response
   }
   const manifest = await (await fetchOk('wheels/manifest.json')).json()
@@ -58,7 +60,7 @@ async function fetchWheels(baseUrl, wheels) {
 /** Pyodide restored from the snapshot at `url`; throws (nothing is left running) when it can't be. */
 async function restoreSnapshot(loadPyodide, indexURL, url) {
   const response = await fetch(url)
-  if (!response.ok) throw new Error(`${url.pathname}: HTTP ${response.status} (run python3 build.py)`)
+  if (!response.ok) throw new Error(`could not load ${url.pathname} (HTTP ${response.status}; run python3 build.py)`)
   const snapshot = new Uint8Array(await response.arrayBuffer())
   const size = snapshot.length
   const { default: createPyodideModule } = await import(/* @vite-ignore */ new URL('pyodide.asm.mjs', indexURL).href)
