@@ -84,14 +84,19 @@ export class Livecomplete extends EventTarget {
   }
 
   async #start(baseUrl) {
+    // Marks for the browser's performance timeline (DevTools), to see what a start waits for.
+    const marked = (name) => (value) => {
+      performance.mark(`livecomplete:${name}`)
+      return value
+    }
     const [opened, { pyodide, snapshot }] = await Promise.all([
-      this.#openStore(),
+      this.#openStore().then(marked('store-opened')),
       loadPython({
         baseUrl,
         wheels: 'page',
         fromSnapshot: snapshotWanted(this.options),
         onProgress: (detail) => this.#setState('starting', detail),
-      }),
+      }).then(marked('python-started')),
     ])
     this.pythonStart = snapshot
     this.#pyodide = pyodide
