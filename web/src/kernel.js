@@ -103,6 +103,7 @@ export class KernelWorker extends EventTarget {
   #receive(message) {
     if (message.type === 'status') return this.#setState('starting', message.detail)
     if (message.type === 'ready') {
+      performance.mark('livecomplete:kernel-ready')
       this.info = message.info
       return this.#setState(this.#runs ? 'busy' : 'ready', 'ready')
     }
