@@ -185,12 +185,12 @@ def bundle() -> bool:
 
 
 def snapshots() -> bool:
-    """dist/snapshots/{page,kernel}.bin: made under Node into build/snapshots/ from the wheels and
-    Pyodide of dist/, then copied (a page bundle rebuild empties dist/, not build/)."""
+    """dist/snapshots/{page,kernel}.{bin,files}: made under Node into build/snapshots/ from the
+    wheels and Pyodide of dist/, then copied (a page bundle rebuild empties dist/, not build/)."""
     made = BUILD / "snapshots"
     maker = WEB / "node" / "make-snapshots.js"
     inputs = [maker, *sorted(WHEELS.glob("*.whl")), *_files(BUILD / "pyodide")]
-    names = ("page.bin", "kernel.bin")
+    names = ("page.bin", "page.files", "kernel.bin", "kernel.files")
     remade = False
     if not (all((made / n).exists() for n in names) and fresh("snapshots", inputs)):
         shutil.rmtree(made, ignore_errors=True)

@@ -13,7 +13,7 @@ import importlib
 import random
 import sys
 
-__all__ = ["PAGE_MODULES", "after_restore", "prepare"]
+__all__ = ["PAGE_MODULES", "after_restore", "file_roots", "prepare"]
 
 # What the page's Python imports, minus the modules that reach JavaScript at import time.
 PAGE_MODULES = (
@@ -45,6 +45,17 @@ def prepare(kind: str) -> None:
         warmed_kernel(Options())
     else:
         raise ValueError(f"no snapshot kind {kind!r}: 'page' or 'kernel'")
+
+
+def file_roots() -> str:
+    """JSON list of the folders whose files a restored Python needs back (a heap holds no
+    files): site-packages (the wheels) and the unpacked stdlib, when there is one."""
+    import json
+    import os
+    import site
+
+    folders = [*site.getsitepackages(), *(p for p in sys.path if p.endswith("-unpacked"))]
+    return json.dumps([folder for folder in dict.fromkeys(folders) if os.path.isdir(folder)])
 
 
 def after_restore() -> None:

@@ -82,8 +82,9 @@ def unpack_zipped_stdlib() -> bool:
     zipped = [entry for entry in sys.path if entry.endswith(".zip") and os.path.isfile(entry)]
     for archive in zipped:
         target = archive[: -len(".zip")] + _UNPACKED
-        with zipfile.ZipFile(archive) as bundle:
-            bundle.extractall(target)
+        if not os.path.isdir(target):  # a start from a snapshot writes it back beforehand
+            with zipfile.ZipFile(archive) as bundle:
+                bundle.extractall(target)
         if target not in sys.path:  # restored from a snapshot, it is there already
             sys.path.insert(sys.path.index(archive), target)
     return bool(zipped)

@@ -128,7 +128,9 @@ def test_without_opfs_completions_run_on_an_in_memory_store_and_the_page_says_so
 def test_a_kernel_that_cannot_start_is_named_and_completions_stay_local(context, base_url, notebook_id):
     from notebook_page import NotebookPage
 
+    # No Jedi: neither its wheel nor the kernel's snapshot (which has it inside).
     context.route("**/wheels/jedi-*.whl", lambda route: route.abort())
+    context.route("**/snapshots/kernel.*", lambda route: route.abort())
     notebook = NotebookPage(context.new_page(), base_url)
     notebook.page.goto(f"{base_url}/?notebook={notebook_id}")
     status = notebook.page.locator("#kernel-status")

@@ -1,7 +1,9 @@
 // Makes the Pyodide memory snapshots the page and the kernel worker start from (see
 // web/src/python.js and py/livecomplete/_snapshot.py): for each wheel set of the manifest, a
 // fresh Pyodide with those wheels unpacked and `_snapshot.prepare(<set>)` run, its heap saved as
-// `<out>/<set>.bin`. Run by build.py:
+// `<out>/<set>.bin`. A heap holds no files, so `<out>/<set>.files` holds the ones a restored
+// Python needs (the unpacked wheels and stdlib), for the page to write back in one go instead of
+// unpacking archives again. Run by build.py:
 //
 //   node web/node/make-snapshots.js <dist/wheels> <dist/snapshots>
 //
@@ -28,12 +30,46 @@ async function makeSnapshot(kind, wheelNames) {
   }
   // runPython, not pyimport: a proxy held now would be a JavaScript object in the snapshot.
   pyodide.runPython(`from livecomplete import _snapshot; _snapshot.prepare(${JSON.stringify(kind)})`)
+  const roots = JSON.parse(pyodide.runPython('from livecomplete import _snapshot; _snapshot.file_roots()'))
+  const files = fileImage(pyodide.FS, roots)
   const snapshot = pyodide.makeMemorySnapshot()
-  const target = path.join(outDir, `${kind}.bin`)
-  await writeFile(`${target}.partial`, snapshot)
+  await writeAtomically(path.join(outDir, `${kind}.files`), files)
+  await writeAtomically(path.join(outDir, `${kind}.bin`), snapshot)
+  const mb = (bytes) => (bytes / 2 ** 20).toFixed(1)
+  const seconds = ((performance.now() - began) / 1000).toFixed(1)
+  console.log(`${kind}: ${mb(snapshot.length)} MB heap, ${mb(files.length)} MB of files, in ${seconds} s`)
+}
+
+/**
+ * Every file under `roots`, as one buffer: a little-endian uint32 N, N bytes of JSON
+ * `[[path, size], ...]`, then the files' bytes in that order (read by web/src/python.js).
+ */
+function fileImage(FS, roots) {
+  const entries = []
+  const walk = (folder) => {
+    for (const name of FS.readdir(folder)) {
+      if (name === '.' || name === '..') continue
+      const file = `${folder}/${name}`
+      if (FS.isDir(FS.stat(file).mode)) walk(file)
+      else entries.push([file, FS.readFile(file)])
+    }
+  }
+  roots.forEach(walk)
+  const index = new TextEncoder().encode(JSON.stringify(entries.map(([file, data]) => [file, data.length])))
+  const image = new Uint8Array(4 + index.length + entries.reduce((sum, [, data]) => sum + data.length, 0))
+  new DataView(image.buffer).setUint32(0, index.length, true)
+  image.set(index, 4)
+  let offset = 4 + index.length
+  for (const [, data] of entries) {
+    image.set(data, offset)
+    offset += data.length
+  }
+  return image
+}
+
+async function writeAtomically(target, data) {
+  await writeFile(`${target}.partial`, data)
   await rename(`${target}.partial`, target)
-  const mb = (snapshot.length / 2 ** 20).toFixed(1)
-  console.log(`${kind}: ${mb} MB in ${((performance.now() - began) / 1000).toFixed(1)} s`)
 }
 
 const manifest = JSON.parse(await readFile(path.join(wheelsDir, 'manifest.json'), 'utf8'))

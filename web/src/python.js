@@ -3,8 +3,10 @@
 //
 // A plain start (Pyodide, then our imports, then for the kernel Jedi's first completion) takes
 // seconds. build.py also makes a memory snapshot per wheel set (`snapshots/<set>.bin`, see
-// py/livecomplete/_snapshot.py): Pyodide restored from one has all that done. A snapshot that
-// is missing or does not fit this Pyodide is reported and the start is a plain one.
+// py/livecomplete/_snapshot.py), with the files that go with it (`snapshots/<set>.files`: the
+// unpacked wheels, and the kernel's unpacked stdlib): Pyodide restored from one has all that
+// done. A snapshot that is missing or does not fit this Pyodide is reported, and the start is a
+// plain one.
 
 /**
  * @param {object} args
@@ -18,28 +20,31 @@ export async function loadPython({ baseUrl, wheels, fromSnapshot = true, onProgr
   const began = performance.now()
   const indexURL = new URL('pyodide/', baseUrl).href
   onProgress('loading Python')
-  // The wheels download while Python starts.
-  const wheelsPromise = fetchWheels(baseUrl, wheels)
-  wheelsPromise.catch(() => {}) // awaited below; an early failure must not go unhandled
   const { loadPyodide } = await import(/* @vite-ignore */ new URL('pyodide.mjs', indexURL).href)
   let pyodide = null
   let problem = fromSnapshot ? null : 'turned off (startFromSnapshot: 0)'
   if (fromSnapshot) {
     try {
-      pyodide = await restoreSnapshot(loadPyodide, indexURL, new URL(`snapshots/${wheels}.bin`, baseUrl))
+      pyodide = await restoreSnapshot(loadPyodide, indexURL, new URL(`snapshots/${wheels}`, baseUrl))
+      pyodide.runPython('from livecomplete import _snapshot; _snapshot.after_restore()')
     } catch (error) {
+      pyodide = null
       problem = String(error?.message ?? error)
       console.warn(`[livecomplete] starting Python without a snapshot: ${problem}`)
     }
   }
-  pyodide ??= await loadPyodide({ indexURL })
-  onProgress('loading packages')
-  // Pure-Python wheels need no more than unpacking (loadPackage would also resolve them
-  // against Pyodide's lock file, and costs twice the time).
-  const extractDir = pyodide.runPython('import site; site.getsitepackages()[0]')
-  for (const wheel of await wheelsPromise) pyodide.unpackArchive(wheel, 'whl', { extractDir })
-  pyodide.runPython('import importlib; importlib.invalidate_caches()')
-  if (!problem) pyodide.pyimport('livecomplete._snapshot').after_restore()
+  if (!pyodide) {
+    // The wheels download while Python starts.
+    const wheelsPromise = fetchWheels(baseUrl, wheels)
+    wheelsPromise.catch(() => {}) // awaited below; an early failure must not go unhandled
+    pyodide = await loadPyodide({ indexURL })
+    onProgress('loading packages')
+    // Pure-Python wheels need no more than unpacking (loadPackage would also resolve them
+    // against Pyodide's lock file, and costs twice the time).
+    const extractDir = pyodide.runPython('import site; site.getsitepackages()[0]')
+    for (const wheel of await wheelsPromise) pyodide.unpackArchive(wheel, 'whl', { extractDir })
+    pyodide.runPython('import importlib; importlib.invalidate_caches()')
+  }
   const ms = Math.round(performance.now() - began)
   return { pyodide, snapshot: { restored: !problem, ms, problem } }
 }
@@ -57,11 +62,18 @@ async function fetchWheels(baseUrl, wheels) {
   return Promise.all(manifest[wheels].map(async (name) => (await fetchOk(`wheels/${name}`)).arrayBuffer()))
 }
 
-/** Pyodide restored from the snapshot at `url`; throws (nothing is left running) when it can't be. */
-async function restoreSnapshot(loadPyodide, indexURL, url) {
-  const response = await fetch(url)
-  if (!response.ok) throw new Error(`could not load ${url.pathname} (HTTP ${response.status}; run python3 build.py)`)
-  const snapshot = new Uint8Array(await response.arrayBuffer())
+/**
+ * Pyodide restored from the snapshot `<base>.bin`, with the files of `<base>.files` written back;
+ * throws (nothing is left running) when it can't be.
+ */
+async function restoreSnapshot(loadPyodide, indexURL, base) {
+  const load = async (suffix) => {
+    const url = new URL(`${base.href}${suffix}`)
+    const response = await fetch(url)
+    if (!response.ok) throw new Error(`could not load ${url.pathname} (HTTP ${response.status}; run python3 build.py)`)
+    return new Uint8Array(await response.arrayBuffer())
+  }
+  const [snapshot, files] = await Promise.all([load('.bin'), load('.files')])
   const size = snapshot.length
   const { default: createPyodideModule } = await import(/* @vite-ignore */ new URL('pyodide.asm.mjs', indexURL).href)
   const pyodide = await loadPyodide({
@@ -78,7 +90,29 @@ async function restoreSnapshot(loadPyodide, indexURL, url) {
   })
   // Pyodide keeps its options: without this the snapshot (tens of MB) would stay in memory.
   delete pyodide._api.config._loadSnapshot
+  writeFileImage(pyodide.FS, files)
+  pyodide.runPython('import importlib; importlib.invalidate_caches()')
   return pyodide
+}
+
+/** Write the files of an image made by web/node/make-snapshots.js (its format is described there). */
+function writeFileImage(FS, image) {
+  const view = new DataView(image.buffer, image.byteOffset, image.byteLength)
+  const indexLength = view.getUint32(0, true)
+  if (4 + indexLength > image.length) throw new Error('the snapshot\'s file image is damaged')
+  const index = JSON.parse(new TextDecoder().decode(image.subarray(4, 4 + indexLength)))
+  let offset = 4 + indexLength
+  const folders = new Set()
+  for (const [file, size] of index) {
+    const folder = file.slice(0, file.lastIndexOf('/'))
+    if (!folders.has(folder)) {
+      FS.mkdirTree(folder)
+      folders.add(folder)
+    }
+    FS.writeFile(file, image.subarray(offset, offset + size))
+    offset += size
+  }
+  if (offset !== image.length) throw new Error('the snapshot\'s file image is damaged')
 }
 
 /** Whether livecomplete options (camelCase or snake_case, as Python accepts them) ask for snapshots. */
