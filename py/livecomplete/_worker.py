@@ -11,23 +11,17 @@ import sys
 import time
 import zipfile
 
+from ._snapshot import UNPACKED_SUFFIX
 from .kernel import Kernel
 from .options import Options
 
 __all__ = ["complete", "run", "start", "warmed_kernel"]
 
 _kernel: Kernel | None = None
-_UNPACKED = "-unpacked"
 
 # Jedi warms its caches on the first completion (seconds under Pyodide); doing it while the
 # kernel starts moves that cost off the user's first keystroke.
 _WARM_UP_SOURCE = "import os\nos.pa"
-
-
-# parso keeps parsed files in memory by path and modification time. A snapshot made at build time
-# (`_snapshot`) carries those caches, but the files are unpacked again at each start, newer than
-# their entries: pinning the times of the files Jedi reads keeps the restored caches valid.
-SETTLED_MTIME = 946_684_800  # 2000-01-01
 
 
 def warmed_kernel(options: Options) -> tuple[Kernel, bool]:
@@ -38,8 +32,7 @@ def warmed_kernel(options: Options) -> tuple[Kernel, bool]:
     else:
         unpacked = False
         # A snapshot was made with the stdlib unpacked; keep Jedi on the zip as asked.
-        sys.path[:] = [entry for entry in sys.path if not entry.endswith(_UNPACKED)]
-    settle_file_times()
+        sys.path[:] = [entry for entry in sys.path if not entry.endswith(UNPACKED_SUFFIX)]
     kernel = Kernel(options)
     kernel.complete(_WARM_UP_SOURCE, len(_WARM_UP_SOURCE))
     return kernel, unpacked
@@ -81,7 +74,7 @@ def unpack_zipped_stdlib() -> bool:
     """
     zipped = [entry for entry in sys.path if entry.endswith(".zip") and os.path.isfile(entry)]
     for archive in zipped:
-        target = archive[: -len(".zip")] + _UNPACKED
+        target = archive[: -len(".zip")] + UNPACKED_SUFFIX
         if not os.path.isdir(target):  # a start from a snapshot writes it back beforehand
             with zipfile.ZipFile(archive) as bundle:
                 bundle.extractall(target)
@@ -89,18 +82,3 @@ def unpack_zipped_stdlib() -> bool:
             sys.path.insert(sys.path.index(archive), target)
     return bool(zipped)
 
-
-def settle_file_times() -> int:
-    """Give the unpacked stdlib and site-packages a fixed old modification time (see
-    SETTLED_MTIME); returns how many files were touched."""
-    if sys.platform != "emscripten":
-        return 0  # elsewhere these are an interpreter's own files, not ours to touch
-    touched = 0
-    for top in sys.path:
-        if not (top.endswith(_UNPACKED) or top.endswith("site-packages")) or not os.path.isdir(top):
-            continue
-        for folder, _, files in os.walk(top):
-            for name in files:
-                os.utime(os.path.join(folder, name), (SETTLED_MTIME, SETTLED_MTIME))
-                touched += 1
-    return touched

@@ -6,8 +6,9 @@ own, or everyone's for a remote kernel that serves the notebook), hands the newe
 and commits exactly one `v1.CompletionReceived` per request: `success`; `error` when the kernel
 raised; `timeout` when the kernel cannot answer in time (busy running a cell, still starting
 after `kernelTimeoutMs`, or a call that did not return within it), then with local suggestions
-(`fallback`) marked as such. A starting kernel is waited for: it is seconds from answering. An identical request (same cell text and cursor) since the namespace last changed is
-answered from the agent's earlier computation. A request superseded by a newer one from the same
+(`fallback`) marked as such. A starting kernel is waited for: it is seconds from answering. An
+identical request (same cell text and cursor) since the namespace last changed is answered from
+the agent's earlier computation. A request superseded by a newer one from the same
 cell is never computed: it is answered with `timeout` and no suggestions, together with the
 others superseded within `supersededFlushMs`.
 """

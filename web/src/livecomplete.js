@@ -70,9 +70,10 @@ export class Livecomplete extends EventTarget {
     // on a start's progress, nor on ready after starting: a new kernel's names are the same.
     let previousState = this.kernel.state
     this.kernel.addEventListener('state', ({ detail: { state } }) => {
-      const changed = previousState === 'busy' || (state === 'starting' && previousState !== 'starting')
+      const ranACell = previousState === 'busy' && state !== 'busy'
+      const restarted = state === 'starting' && previousState !== 'starting'
       previousState = state
-      if (changed && state !== 'busy') this.#session?.namespace_changed()
+      if (ranACell || restarted) this.#session?.namespace_changed()
     })
     this.ready = this.#start(baseUrl).then(
       () => this.#setState('ready', 'ready'),

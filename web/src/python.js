@@ -25,10 +25,8 @@ export async function loadPython({ baseUrl, wheels, fromSnapshot = true, onProgr
   let problem = fromSnapshot ? null : 'turned off (startFromSnapshot: 0)'
   if (fromSnapshot) {
     try {
-      pyodide = await restoreSnapshot(loadPyodide, indexURL, new URL(`snapshots/${wheels}`, baseUrl))
-      pyodide.runPython('from livecomplete import _snapshot; _snapshot.after_restore()')
+      pyodide = await restoreSnapshot(loadPyodide, indexURL, baseUrl, wheels)
     } catch (error) {
-      pyodide = null
       problem = String(error?.message ?? error)
       console.warn(`[livecomplete] starting Python without a snapshot: ${problem}`)
     }
@@ -49,29 +47,31 @@ export async function loadPython({ baseUrl, wheels, fromSnapshot = true, onProgr
   return { pyodide, snapshot: { restored: !problem, ms, problem } }
 }
 
+/** A successful response for `url`, or an error that names it as `name`. */
+async function fetchOk(url, name) {
+  const response = await fetch(url).catch((error) => {
+    throw new Error(`could not load ${name} (${error?.message ?? error})`)
+  })
+  if (!response.ok) throw new Error(`could not load ${name} (HTTP ${response.status}; run python3 build.py)`)
+  return response
+}
+
 /** The bytes of each wheel of set `wheels` in wheels/manifest.json. */
 async function fetchWheels(baseUrl, wheels) {
-  const fetchOk = async (path) => {
-    const response = await fetch(new URL(path, baseUrl)).catch((error) => {
-      throw new Error(`could not load ${path} (${error?.message ?? error})`)
-    })
-    if (!response.ok) throw new Error(`could not load ${path} (HTTP ${response.status}; run python3 build.py)`)
-    return response
-  }
-  const manifest = await (await fetchOk('wheels/manifest.json')).json()
-  return Promise.all(manifest[wheels].map(async (name) => (await fetchOk(`wheels/${name}`)).arrayBuffer()))
+  const fetchPath = (path) => fetchOk(new URL(path, baseUrl), path)
+  const manifest = await (await fetchPath('wheels/manifest.json')).json()
+  return Promise.all(manifest[wheels].map(async (name) => (await fetchPath(`wheels/${name}`)).arrayBuffer()))
 }
 
 /**
- * Pyodide restored from the snapshot `<base>.bin`, with the files of `<base>.files` written back;
- * throws (nothing is left running) when it can't be.
+ * Pyodide restored from the snapshot `snapshots/<set>.bin`, with the files of `<set>.files`
+ * written back and `_snapshot.after_restore()` run; throws (nothing is left running) when it
+ * can't be.
  */
-async function restoreSnapshot(loadPyodide, indexURL, base) {
+async function restoreSnapshot(loadPyodide, indexURL, baseUrl, set) {
   const load = async (suffix) => {
-    const url = new URL(`${base.href}${suffix}`)
-    const response = await fetch(url)
-    if (!response.ok) throw new Error(`could not load ${url.pathname} (HTTP ${response.status}; run python3 build.py)`)
-    return new Uint8Array(await response.arrayBuffer())
+    const url = new URL(`snapshots/${set}${suffix}`, baseUrl)
+    return new Uint8Array(await (await fetchOk(url, url.pathname)).arrayBuffer())
   }
   const [snapshot, files] = await Promise.all([load('.bin'), load('.files')])
   const size = snapshot.length
@@ -91,7 +91,7 @@ async function restoreSnapshot(loadPyodide, indexURL, base) {
   // Pyodide keeps its options: without this the snapshot (tens of MB) would stay in memory.
   delete pyodide._api.config._loadSnapshot
   writeFileImage(pyodide.FS, files)
-  pyodide.runPython('import importlib; importlib.invalidate_caches()')
+  pyodide.runPython('from livecomplete import _snapshot; _snapshot.after_restore()')
   return pyodide
 }
 
