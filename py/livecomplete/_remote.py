@@ -33,6 +33,7 @@ __all__ = ["RemoteKernel", "start"]
 
 log = logging.getLogger("livecomplete")
 
+
 class InProcessKernel:
     """`agent.KernelBackend` over a `Kernel` in this thread (the remote kernel runs no cells)."""
 

@@ -23,6 +23,7 @@ from .options import Options
 __all__ = [
     "STATUSES",
     "clip_text",
+    "finite_number",
     "now_ms",
     "CompletionRequest",
     "CompletionResponse",
@@ -201,10 +202,17 @@ def _id(fields: Mapping[str, Any], key: str) -> str:
     return value
 
 
-def _number(fields: Mapping[str, Any], key: str) -> float:
-    value = fields.get(key)
+def finite_number(value: Any) -> float | None:
+    """`value` when it is a finite number (a bool is not one), else None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InvalidEvent(f"{key} must be a finite number, got {value!r}")
+        return None
+    return value
+
+
+def _number(fields: Mapping[str, Any], key: str) -> float:
+    value = finite_number(fields.get(key))
+    if value is None:
+        raise InvalidEvent(f"{key} must be a finite number, got {fields.get(key)!r}")
     return value
 
 

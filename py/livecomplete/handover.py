@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .events import now_ms
+from .events import finite_number, now_ms
 from .store import CompletionStore, Unsubscribe
 
 __all__ = ["MAX_LEASE_MS", "Handover", "KernelLeases"]
@@ -32,12 +31,6 @@ log = logging.getLogger("livecomplete")
 # The longest a single announcement can make pages stand by: a bogus one from a buggy or hostile
 # client silences the page's kernel for at most this long after it arrives.
 MAX_LEASE_MS = 60_000
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
 
 
 class KernelLeases:
@@ -52,8 +45,8 @@ class KernelLeases:
         until = {}
         for row in rows:
             kernel_id = row.get("kernelId") if isinstance(row, dict) else None
-            lease = _number(row.get("leaseMs")) if isinstance(row, dict) else None
-            announced = _number(row.get("announcedAt")) if isinstance(row, dict) else None
+            lease = finite_number(row.get("leaseMs")) if isinstance(row, dict) else None
+            announced = finite_number(row.get("announcedAt")) if isinstance(row, dict) else None
             if not isinstance(kernel_id, str) or not kernel_id or lease is None or lease <= 0 or announced is None:
                 key = repr(row)[:200]
                 if key not in self._warned:
