@@ -97,6 +97,15 @@ POINTS = [
     ("", "print(g", "greet"),
 ]
 KINDS = ("computed", "reused", "refiltered")
+# How each part started, and when the page's start marks (web/src/livecomplete.js, kernel.js) came.
+START_MARKS = """() => ({
+  page: window.livecomplete.pythonStart,
+  kernel: window.livecomplete.kernel.info.snapshot,
+  marks: Object.fromEntries(performance.getEntriesByType('mark')
+    .filter((m) => m.name.startsWith('livecomplete:'))
+    .map((m) => [m.name.slice('livecomplete:'.length), Math.round(m.startTime)])),
+})"""
+MARKS = ("store-opened", "python-started", "kernel-ready", "popup shown")
 
 # Armed before the last key: resolves with ms from that key's keydown to the option in the DOM.
 ARM_PROBE = """expected => {
@@ -139,7 +148,8 @@ def measure_point(notebook: NotebookPage, before: str, typed: str, expected: str
 
 
 def first_completion_s(notebook: NotebookPage, notebook_id: str, options: dict, *, at_once: bool = False) -> dict:
-    """Seconds from opening the page to the first popup (os.pa -> path), and to ready.
+    """Seconds from opening the page to the first popup (os.pa -> path); whether it started from
+    snapshots; and when (ms after navigation) the page's start marks and the popup came.
 
     By default the person waits until the page says it is ready, then types. `at_once`: they
     click into the cell and type as soon as the editor is there, as people do."""
@@ -149,11 +159,15 @@ def first_completion_s(notebook: NotebookPage, notebook_id: str, options: dict, 
     notebook.type(1, "os.pa", delay_ms=HUMAN_KEY_DELAY_MS)
     notebook.wait_for_option("path", timeout_ms=60_000)
     seconds = time.perf_counter() - opened
+    popup_ms = notebook.page.evaluate("performance.now()")
     notebook.page.keyboard.press("Escape")
     notebook.wait_ready()
-    starts = notebook.page.evaluate(
-        "({page: window.livecomplete.pythonStart, kernel: window.livecomplete.kernel.info.snapshot})")
-    return {"first_s": seconds, "restored": starts["page"]["restored"] and starts["kernel"]["restored"]}
+    starts = notebook.page.evaluate(START_MARKS)
+    return {
+        "first_s": seconds,
+        "restored": starts["page"]["restored"] and starts["kernel"]["restored"],
+        "marks_ms": {**starts["marks"], "popup shown": round(popup_ms)},
+    }
 
 
 def one_run(browser, base_url: str, options: dict) -> dict:
@@ -185,6 +199,7 @@ def one_run(browser, base_url: str, options: dict) -> dict:
         "warm_first_completion_s": warm["first_s"],
         "warm_typing_at_once_s": warm_at_once["first_s"],
         "started_from_snapshots": cold["restored"] and warm["restored"] and warm_at_once["restored"],
+        "warm_at_once_marks_ms": warm_at_once["marks_ms"],
         "points": points,
         "timings": timings,
         "store_bytes_per_event": round(store_bytes / events) if store_bytes and events else None,
@@ -209,6 +224,8 @@ def summarize(runs: list[dict]) -> dict:
         "warm_first_completion_ms": figures([r["warm_first_completion_s"] * 1000 for r in runs]),
         "warm_typing_at_once_ms": figures([r["warm_typing_at_once_s"] * 1000 for r in runs]),
         "started_from_snapshots": all(r["started_from_snapshots"] for r in runs),
+        "warm_at_once_marks_ms": {
+            mark: statistics.median(r["warm_at_once_marks_ms"][mark] for r in runs) for mark in MARKS},
         "jedi_ms": figures([t["jediMs"] for t in timings if "jediMs" in t]),
         "kernel_call_ms": figures([t["kernelMs"] for t in computed]),
         "store_overhead_ms": figures([t["roundTripMs"] - t["kernelMs"] for t in computed]),
@@ -279,6 +296,8 @@ def main() -> int:
     print(f"  store bytes per event: {report['store_bytes_per_event']}; JS heap {report['js_heap_mb']} MB; "
           f"kernel wasm memory {report['kernel_wasm_mb']} MB; missed {report['missed']}; "
           f"started from snapshots: {report['started_from_snapshots']}")
+    marks = ", ".join(f"{mark} {ms:.0f}" for mark, ms in report["warm_at_once_marks_ms"].items())
+    print(f"  warm, typing at once, medians in ms after navigation: {marks}")
     print(f"  written to {out} and {chart}")
     return 0
 
