@@ -69,6 +69,18 @@ def test_a_damaged_or_missing_snapshot_means_a_plain_start_that_completes(contex
     complete_os_path(notebook)
 
 
+def test_a_damaged_file_image_means_a_plain_start_that_completes(context, base_url, notebook_id):
+    page = context.new_page()
+    page.route("**/snapshots/kernel.files", lambda route: route.fulfill(status=200, body=b"\x00" * 64))
+    notebook = NotebookPage(page, base_url)
+    notebook.open(notebook_id)
+    starts = page.evaluate(STARTS)
+    assert starts["page"]["restored"]
+    assert not starts["kernel"]["restored"] and "file image is damaged" in starts["kernel"]["problem"]
+    complete_os_path(notebook)
+    notebook.assert_no_errors()
+
+
 def test_snapshots_can_be_turned_off(open_notebook):
     notebook = open_notebook(options={"startFromSnapshot": 0})
     starts = notebook.page.evaluate(STARTS)

@@ -97,10 +97,16 @@ async function restoreSnapshot(loadPyodide, indexURL, baseUrl, set) {
 
 /** Write the files of an image made by web/node/make-snapshots.js (its format is described there). */
 function writeFileImage(FS, image) {
-  const view = new DataView(image.buffer, image.byteOffset, image.byteLength)
-  const indexLength = view.getUint32(0, true)
-  if (4 + indexLength > image.length) throw new Error('the snapshot\'s file image is damaged')
-  const index = JSON.parse(new TextDecoder().decode(image.subarray(4, 4 + indexLength)))
+  const damaged = (why) => new Error(`the snapshot's file image is damaged (${why})`)
+  if (image.length < 4) throw damaged('too short')
+  const indexLength = new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(0, true)
+  if (4 + indexLength > image.length) throw damaged('its index runs past its end')
+  let index
+  try {
+    index = JSON.parse(new TextDecoder().decode(image.subarray(4, 4 + indexLength)))
+  } catch (error) {
+    throw damaged(`unreadable index: ${error.message}`)
+  }
   let offset = 4 + indexLength
   const folders = new Set()
   for (const [file, size] of index) {
@@ -112,7 +118,7 @@ function writeFileImage(FS, image) {
     FS.writeFile(file, image.subarray(offset, offset + size))
     offset += size
   }
-  if (offset !== image.length) throw new Error('the snapshot\'s file image is damaged')
+  if (offset !== image.length) throw damaged('its sizes do not add up')
 }
 
 /** Whether livecomplete options (camelCase or snake_case, as Python accepts them) ask for snapshots. */
