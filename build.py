@@ -20,6 +20,7 @@ import argparse
 import base64
 import contextlib
 import functools
+import gzip
 import hashlib
 import http.server
 import json
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import urllib.parse
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -96,7 +98,8 @@ def js_dependencies() -> bool:
 def pyodide_files() -> bool:
     target = BUILD / "pyodide"
     inputs = [PYODIDE_PACKAGE / "package.json"]
-    if target.is_dir() and fresh("pyodide", inputs):
+    packed = [target / f"{name}.gz" for name in PRECOMPRESSED if (PYODIDE_PACKAGE / name).exists()]
+    if target.is_dir() and fresh("pyodide", inputs) and all(p.exists() for p in packed):
         return False
     if not PYODIDE_PACKAGE.is_dir():
         raise BuildError("web/node_modules/pyodide is missing; the JS dependencies step should bring it.")
@@ -105,6 +108,8 @@ def pyodide_files() -> bool:
     for file in PYODIDE_PACKAGE.iterdir():
         if file.suffix in PYODIDE_SUFFIXES and file.name != "package.json":
             shutil.copy2(file, target / file.name)
+            if file.name in PRECOMPRESSED:
+                write_gzip(target / file.name)
     stamp("pyodide", inputs)
     return True
 
@@ -184,17 +189,38 @@ def bundle() -> bool:
     return True
 
 
+# Served gzip-encoded when the browser accepts it (see _Handler): the snapshots are a third or
+# less of their size compressed (a heap has long runs of zeros), which also keeps them small
+# enough for the browser's HTTP cache to keep.
+PRECOMPRESSED = ("pyodide.asm.wasm", "page.bin", "page.files", "kernel.bin", "kernel.files")
+
+
+def write_gzip(source: Path) -> Path:
+    """`<source>.gz` next to it, with the same modification time (its 304s follow the source)."""
+    target = source.with_name(source.name + ".gz")
+    partial = target.with_name(target.name + ".partial")
+    with source.open("rb") as raw, gzip.open(partial, "wb", compresslevel=1) as packed:
+        shutil.copyfileobj(raw, packed, 1 << 20)
+    partial.replace(target)
+    info = source.stat()
+    os.utime(target, ns=(info.st_atime_ns, info.st_mtime_ns))
+    return target
+
+
 def snapshots() -> bool:
     """dist/snapshots/{page,kernel}.{bin,files}: made under Node into build/snapshots/ from the
     wheels and Pyodide of dist/, then copied (a page bundle rebuild empties dist/, not build/)."""
     made = BUILD / "snapshots"
     maker = WEB / "node" / "make-snapshots.js"
     inputs = [maker, *sorted(WHEELS.glob("*.whl")), *_files(BUILD / "pyodide")]
-    names = ("page.bin", "page.files", "kernel.bin", "kernel.files")
+    made_names = ("page.bin", "page.files", "kernel.bin", "kernel.files")
+    names = (*made_names, *(f"{n}.gz" for n in made_names))
     remade = False
     if not (all((made / n).exists() for n in names) and fresh("snapshots", inputs)):
         shutil.rmtree(made, ignore_errors=True)
         run(["node", str(maker), str(DIST / "wheels"), str(made)], cwd=WEB, quiet=True)
+        for name in made_names:
+            write_gzip(made / name)
         stamp("snapshots", inputs)
         remade = True
     copied = False
@@ -277,7 +303,26 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         ".json": "application/json",
     }
 
+    def send_head(self):
+        # A file of PRECOMPRESSED goes out as its `.gz`, gzip-encoded, to a browser that takes it.
+        self._gzip_of = None
+        path = Path(self.translate_path(self.path))
+        packed = path.with_name(path.name + ".gz")
+        if (path.name not in PRECOMPRESSED or not packed.is_file()
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        self.path = urllib.parse.urlsplit(self.path).path + ".gz"
+        self._gzip_of = path
+        return super().send_head()
+
+    def guess_type(self, path) -> str:
+        # The `.gz` is sent as the type of what it holds.
+        return super().guess_type(getattr(self, "_gzip_of", None) or path)
+
     def end_headers(self) -> None:
+        if getattr(self, "_gzip_of", None):
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
         # Revalidate every time (a 304 is cheap on loopback) so a rebuild is never hidden by a cache.
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()

@@ -51,3 +51,40 @@ def test_livecomplete_wheel_is_installable_and_complete(tmp_path):
     check = subprocess.run([sys.executable, "-c", "import livecomplete; print(livecomplete.__file__)"],
                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(target)}, capture_output=True, text=True)
     assert str(target) in check.stdout
+
+
+def test_large_runtime_files_are_served_gzip_encoded_to_browsers_that_accept_it(tmp_path):
+    import gzip
+    import threading
+    import urllib.request
+
+    sys.path.insert(0, str(ROOT))
+    try:
+        import build
+    finally:
+        sys.path.pop(0)
+    heap = bytes(100_000) + b"heap"
+    (tmp_path / "snapshots").mkdir()
+    (tmp_path / "snapshots" / "kernel.bin").write_bytes(heap)
+    build.write_gzip(tmp_path / "snapshots" / "kernel.bin")
+    (tmp_path / "index.html").write_text("<p>page</p>")
+    build.write_gzip(tmp_path / "index.html")  # not a file to precompress: served as it is
+    server = build.make_server("127.0.0.1", 0, root=tmp_path)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def get(path, **headers):
+        with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers)) as response:
+            return response.headers, response.read()
+
+    try:
+        headers, body = get("/snapshots/kernel.bin", **{"Accept-Encoding": "gzip, deflate"})
+        assert headers["Content-Encoding"] == "gzip"
+        assert headers["Content-Type"] == "application/octet-stream"
+        assert len(body) < len(heap) // 10 and gzip.decompress(body) == heap
+        headers, body = get("/snapshots/kernel.bin")  # a client that does not take gzip
+        assert headers["Content-Encoding"] is None and body == heap
+        headers, body = get("/index.html", **{"Accept-Encoding": "gzip"})
+        assert headers["Content-Encoding"] is None and body == b"<p>page</p>"
+    finally:
+        server.shutdown()
