@@ -13,10 +13,10 @@ async function start({ baseUrl, optionsJson }) {
   const status = (detail) => self.postMessage({ type: 'status', detail })
   const fromSnapshot = snapshotWanted(JSON.parse(optionsJson))
   const { pyodide, snapshot } = await loadPython({ baseUrl, wheels: 'kernel', fromSnapshot, onProgress: status })
-  status('warming up Jedi')
+  if (!snapshot.restored) status('warming up Jedi')
   api = pyodide.pyimport('livecomplete._worker')
   wasmMemory = () => pyodide._module.HEAP8.length
-  return { ...JSON.parse(api.start(optionsJson)), snapshot }
+  return { ...JSON.parse(api.start(optionsJson, snapshot.restored)), snapshot }
 }
 
 const calls = {
