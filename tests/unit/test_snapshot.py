@@ -33,3 +33,26 @@ def test_after_restore_drops_repeated_path_entries_in_order(monkeypatch):
     monkeypatch.setattr(sys, "path", ["", "", "/lib/a", "/lib/b", "/lib/a"])
     _snapshot.after_restore()
     assert sys.path == ["", "/lib/a", "/lib/b"]
+
+
+def test_precompiled_bytecode_is_used_without_checking_the_source(tmp_path, monkeypatch):
+    # The snapshot's files are written back with an old mtime, so the bytecode must not be
+    # checked against its source's mtime (or the page would compile it at every start).
+    package = tmp_path / "precompiled_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "mod.py").write_text("ANSWER = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    [written] = _snapshot.precompile(["precompiled_pkg.mod"])
+    assert written.endswith(".pyc")
+    (package / "mod.py").write_text("ANSWER = 'edited'\n")  # the bytecode stays what is used
+    import precompiled_pkg.mod
+
+    assert precompiled_pkg.mod.ANSWER == 42
+    for name in ("precompiled_pkg.mod", "precompiled_pkg"):
+        monkeypatch.delitem(sys.modules, name)
+
+
+def test_the_modules_imported_after_a_restore_are_not_in_the_snapshot():
+    assert not set(_snapshot.PAGE_MODULES) & set(_snapshot.PAGE_MODULES_AFTER_RESTORE)
+    assert all(name.startswith("livecomplete._") for name in _snapshot.PAGE_MODULES_AFTER_RESTORE)

@@ -73,9 +73,14 @@ async function restoreSnapshot(loadPyodide, indexURL, baseUrl, set) {
     const url = new URL(`snapshots/${set}${suffix}`, baseUrl)
     return new Uint8Array(await (await fetchOk(url, url.pathname)).arrayBuffer())
   }
-  const [snapshot, files] = await Promise.all([load('.bin'), load('.files')])
-  const size = snapshot.length
-  const { default: createPyodideModule } = await import(/* @vite-ignore */ new URL('pyodide.asm.mjs', indexURL).href)
+  // Everything starts downloading at once: the snapshot and its files here, Pyodide's runtime
+  // (wasm, stdlib) in loadPyodide, which awaits the snapshot only when it needs it.
+  const snapshot = load('.bin')
+  const files = load('.files')
+  const moduleScript = import(/* @vite-ignore */ new URL('pyodide.asm.mjs', indexURL).href)
+  // The heap's size, not the snapshot: what Pyodide keeps of the function below must not hold it.
+  const snapshotSize = snapshot.then((bytes) => bytes.length)
+  for (const pending of [snapshot, snapshotSize, files, moduleScript]) pending.catch(() => {}) // awaited below
   const pyodide = await loadPyodide({
     indexURL,
     _loadSnapshot: snapshot,
@@ -83,6 +88,7 @@ async function restoreSnapshot(loadPyodide, indexURL, baseUrl, set) {
     // after Jedi warmed up is larger than a fresh heap. Growing the heap (sbrk) makes room; the
     // restore then overwrites the allocator's state with the snapshot's own.
     createPyodideModule: async (settings) => {
+      const [{ default: createPyodideModule }, size] = await Promise.all([moduleScript, snapshotSize])
       const module = await createPyodideModule(settings)
       if (size > module.HEAP8.length) module._sbrk(size - module._sbrk(0))
       return module
@@ -90,13 +96,18 @@ async function restoreSnapshot(loadPyodide, indexURL, baseUrl, set) {
   })
   // Pyodide keeps its options: without this the snapshot (tens of MB) would stay in memory.
   delete pyodide._api.config._loadSnapshot
-  writeFileImage(pyodide.FS, files)
+  // The restored parse caches hold for files no newer than when they were parsed (_snapshot.py).
+  const settledSeconds = pyodide.runPython('from livecomplete._snapshot import SETTLED_MTIME; SETTLED_MTIME')
+  writeFileImage(pyodide.FS, await files, settledSeconds * 1000)
   pyodide.runPython('from livecomplete import _snapshot; _snapshot.after_restore()')
   return pyodide
 }
 
-/** Write the files of an image made by web/node/make-snapshots.js (its format is described there). */
-function writeFileImage(FS, image) {
+/**
+ * Write the files of an image made by web/node/make-snapshots.js (its format is described there),
+ * each modified at `mtimeMs`. The files keep views of `image`: nothing is copied.
+ */
+function writeFileImage(FS, image, mtimeMs) {
   const damaged = (why) => new Error(`the snapshot's file image is damaged (${why})`)
   if (image.length < 4) throw damaged('too short')
   const indexLength = new DataView(image.buffer, image.byteOffset, image.byteLength).getUint32(0, true)
@@ -115,7 +126,8 @@ function writeFileImage(FS, image) {
       FS.mkdirTree(folder)
       folders.add(folder)
     }
-    FS.writeFile(file, image.subarray(offset, offset + size))
+    FS.writeFile(file, image.subarray(offset, offset + size), { canOwn: true })
+    FS.utime(file, mtimeMs, mtimeMs)
     offset += size
   }
   if (offset !== image.length) throw damaged('its sizes do not add up')
