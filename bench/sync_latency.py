@@ -5,7 +5,8 @@ people (two browser contexts, each with its own OPFS, meeting only through the b
 completion point, Alice types it at a human pace, then Bob types the same keys in the same cell.
 Each request's round trip (the page commits the request -> the page sees the answer) is split by
 how the remote kernel answered it: `computed` by Jedi, or `reused` from an identical earlier
-request (the cache shared between people). Prints median / p95 / max per kind over `--rounds`
+request (the cache shared between people; the pages' answers from the store, which spare even
+the request, are turned off here). Prints median / p95 / max per kind over `--rounds`
 (each a fresh notebook), and the kernel's computations; writes JSON to bench-results/. Asserts
 nothing about time.
 """
@@ -54,7 +55,10 @@ def one_round(browser, base_url: str, backend: SyncBackend) -> dict:
             context = browser.new_context()
             contexts.append(context)
             notebook = NotebookPage(context.new_page(), base_url)
-            notebook.open(notebook_id, sync=backend.url)
+            # Pages answer an identical request from the store without asking at all (see
+            # `reuseStoredAnswers`); turned off here so that Bob's requests reach the kernel and
+            # its own shared cache is what is measured.
+            notebook.open(notebook_id, {"reuseStoredAnswers": 0}, sync=backend.url)
             notebook.page.wait_for_function(f"window.livecomplete.remoteKernel === {kernel.kernel_id!r}", timeout=30_000)
             people.append(notebook)
         for setup, keys, option in POINTS:

@@ -19,7 +19,7 @@ import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
 
 from . import _opfs
-from .agent import KERNEL_STARTING, KernelAgent
+from .agent import FRESH_NAMESPACE, KERNEL_STARTING, KernelAgent
 from .audit import AnswerAudit
 from .cleanup import DAY_MS, CleanupReport, CleanupSchedule, run_round
 from .client import CompletionClient
@@ -51,6 +51,10 @@ class WorkerKernel:
 
     def mark_unresponsive(self, reason: str) -> None:
         self._handle.markUnresponsive(reason)
+
+    def namespace(self) -> str | None:
+        namespace = self._handle.namespace
+        return namespace if isinstance(namespace, str) else None
 
     async def complete(self, source: str, cursor: int) -> list[Suggestion]:
         answer = await self._handle.complete(source, cursor)
@@ -221,11 +225,18 @@ def start(config: JsProxy) -> PageSession:
     options = Options.from_mapping(json.loads(config.optionsJson))
     store = LiveStoreCompletions(config.store, config.events, config.queries)
     timings = CompletionTimings()
+    kernel = WorkerKernel(config.kernel)
+    handover: Handover | None = None
+
+    def answering_namespace() -> str | None:
+        # A remote kernel runs no cells: while one serves, answers are of a fresh namespace.
+        return FRESH_NAMESPACE if handover is not None and handover.serving else kernel.namespace()
+
     client = CompletionClient(
         store, requested_by=config.clientId, options=options,
         on_answered=lambda completion_id, ms: timings.record(completion_id, roundTripMs=ms),
+        namespace=answering_namespace,
     )
-    kernel = WorkerKernel(config.kernel)
 
     def on_computed(completion_id: str, ms: float) -> None:
         timings.record(completion_id, kernelMs=ms)

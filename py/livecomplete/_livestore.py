@@ -7,7 +7,8 @@ keeps them), and subscription callbacks are proxies released when the subscripti
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import js  # type: ignore[import-not-found]
@@ -35,8 +36,25 @@ class LiveStoreCompletions:
     def commit_request(self, request: CompletionRequest) -> None:
         self._store.commit(self._events.completionRequested(_to_js(request.to_event())))
 
-    def commit_responses(self, responses: Sequence[CompletionResponse]) -> None:
-        self._store.commit(*(self._events.completionReceived(_to_js(r.to_event())) for r in responses))
+    def commit_responses(
+        self, responses: Sequence[CompletionResponse], computed_in: Mapping[str, str] | None = None
+    ) -> None:
+        tags = (computed_in or {}).items()
+        self._store.commit(
+            *(self._events.completionReceived(_to_js(r.to_event())) for r in responses),
+            *(self._events.completionNamespace(_to_js({"completionId": i, "namespace": ns})) for i, ns in tags),
+        )
+
+    def stored_answer(self, namespace: str, source: str, cursor_position: int) -> Row | None:
+        rows = self._store.query(self._queries.storedAnswer(namespace, source, cursor_position)).to_py()
+        if not rows:
+            return None
+        row = row_to_event(rows[0])
+        # The JSON column comes back as its text; CompletionResponse.from_event validates the rest.
+        try:
+            return {**row, "suggestions": json.loads(row["suggestions"])}
+        except (TypeError, ValueError):
+            return row
 
     def watch_response(self, completion_id: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
         return self._watch(self._queries.responseFor(completion_id), on_rows)

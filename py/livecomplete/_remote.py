@@ -23,7 +23,7 @@ from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
 
 from ._livestore import LiveStoreCompletions
 from ._worker import warmed_kernel
-from .agent import Answered, KernelAgent
+from .agent import FRESH_NAMESPACE, Answered, KernelAgent
 from .events import Suggestion
 from .handover import Handover
 from .kernel import Kernel
@@ -42,6 +42,9 @@ class InProcessKernel:
 
     def unavailable_because(self) -> str | None:
         return None
+
+    def namespace(self) -> str:
+        return FRESH_NAMESPACE  # no cell ever runs here
 
     def mark_unresponsive(self, reason: str) -> None:
         log.warning("the kernel is not responding: %s", reason)

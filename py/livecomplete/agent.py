@@ -8,7 +8,9 @@ raised; `timeout` when the kernel cannot answer in time (busy running a cell, st
 after `kernelTimeoutMs`, or a call that did not return within it), then with local suggestions
 (`fallback`) marked as such. A starting kernel is waited for: it is seconds from answering. An
 identical request (same cell text and cursor) since the namespace last changed is answered from
-the agent's earlier computation. A request superseded by a newer one from the same
+the agent's earlier computation. Each answer computed in the kernel's namespace is committed with
+a `v1.CompletionNamespace` naming it, so pages answer an identical request from the store
+(`client`), across visits and tabs. A request superseded by a newer one from the same
 cell is never computed: it is answered with `timeout` and no suggestions, together with the
 others superseded within `supersededFlushMs`.
 """
@@ -28,7 +30,7 @@ from .offsets import utf16_to_index
 from .options import Options
 from .store import CompletionStore, Unsubscribe
 
-__all__ = ["Answered", "KernelAgent", "KernelBackend"]
+__all__ = ["FRESH_NAMESPACE", "Answered", "KernelAgent", "KernelBackend"]
 
 log = logging.getLogger("livecomplete")
 
@@ -40,6 +42,10 @@ REMEMBERED_ANSWERS = 10_000
 KERNEL_STARTING = "kernel starting"
 STARTING_POLL_S = 0.05
 
+# The namespace of a kernel that has run no cell: the same names in every such kernel, so an
+# answer computed in one holds for all (see `KernelBackend.namespace`).
+FRESH_NAMESPACE = "fresh"
+
 
 class KernelBackend(Protocol):
     def unavailable_because(self) -> str | None:
@@ -50,6 +56,10 @@ class KernelBackend(Protocol):
 
     def mark_unresponsive(self, reason: str) -> None:
         """A call never returned: the kernel is stuck (the page then offers a restart)."""
+
+    def namespace(self) -> str | None:
+        """Names the namespace completions are computed in now: FRESH_NAMESPACE until a cell
+        runs, then a name unique to this kernel and the cells it ran; None when unknown."""
 
 
 # How an answer was made, for logs: by Jedi, from an identical earlier computation, superseded
@@ -66,6 +76,7 @@ class Answered:
     response: CompletionResponse
     how: How
     kernel_ms: float | None = None  # the kernel call's time, when it was computed
+    namespace: str | None = None  # the kernel namespace it was computed in, when it was
 
 
 class KernelAgent:
@@ -108,8 +119,10 @@ class KernelAgent:
         # about its own work, not about the calls ahead of it.
         self._kernel_turn = asyncio.Lock()
         self._unsubscribe: Unsubscribe | None = None
-        # Answers computed in the kernel's current namespace, by (source, cursor).
-        self._computed: collections.OrderedDict[tuple[str, int], tuple[Suggestion, ...]] = collections.OrderedDict()
+        # Answers computed in the kernel's current namespace, and its name, by (source, cursor).
+        self._computed: collections.OrderedDict[
+            tuple[str, int], tuple[tuple[Suggestion, ...], str | None]
+        ] = collections.OrderedDict()
         self.computations = 0  # Jedi calls made (the rest were answered without one)
 
     def namespace_changed(self) -> None:
@@ -215,8 +228,9 @@ class KernelAgent:
 
     def _commit(self, answers: list[Answered]) -> None:
         ids = [a.request.completion_id for a in answers]
+        computed_in = {a.request.completion_id: a.namespace for a in answers if a.namespace is not None}
         try:
-            self._store.commit_responses([a.response for a in answers])
+            self._store.commit_responses([a.response for a in answers], computed_in)
             for completion_id in ids:
                 self._remember_answered(completion_id)
         except Exception:
@@ -236,16 +250,18 @@ class KernelAgent:
 
     async def _compute(self, request: CompletionRequest) -> Answered:
         def answered(
-            suggestions: Sequence[Suggestion], status: Status, how: How, kernel_ms: float | None = None
+            suggestions: Sequence[Suggestion], status: Status, how: How, kernel_ms: float | None = None,
+            namespace: str | None = None,
         ) -> Answered:
-            return Answered(request, self._response(request, suggestions, status), how, kernel_ms)
+            return Answered(request, self._response(request, suggestions, status), how, kernel_ms, namespace)
 
         key = (request.source, request.cursor_position)
         # Describing a highlighted option again, retyping a word, or another person asking the
         # same (a remote kernel) then costs no Jedi call; `keptComputations` bounds the cache.
         if key in self._computed:
             self._computed.move_to_end(key)
-            return answered(self._computed[key], "success", "reused")
+            kept, namespace = self._computed[key]
+            return answered(kept, "success", "reused", namespace=namespace)
         reason = self._kernel.unavailable_because()
         if reason == KERNEL_STARTING:
             reason = await self._wait_while_starting()
@@ -255,18 +271,21 @@ class KernelAgent:
             return answered(self._local(request, reason), "timeout", "local")
         try:
             began = self._clock()
+            namespace = self._kernel.namespace()
             self.computations += 1
             suggestions = tuple(await asyncio.wait_for(
                 self._kernel.complete(request.source, request.cursor_position),
                 self.options.kernel_timeout_ms / 1000,
             ))
             kernel_ms = self._clock() - began
+            if self._kernel.namespace() != namespace:
+                namespace = None  # a cell ran meanwhile: which names the answer saw is unclear
             if self._on_computed is not None:
                 self._on_computed(request.completion_id, kernel_ms)
-            self._computed[key] = suggestions
+            self._computed[key] = (suggestions, namespace)
             while len(self._computed) > self.options.kept_computations:
                 self._computed.popitem(last=False)
-            return answered(suggestions, "success", "computed", kernel_ms)
+            return answered(suggestions, "success", "computed", kernel_ms, namespace)
         except TimeoutError:
             log.warning(
                 "kernel agent: completion %s took longer than %d ms",

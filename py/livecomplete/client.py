@@ -4,7 +4,9 @@ One call per CodeMirror query. The client asks at once after `.`, at a word's fi
 Ctrl+Space, and debounces other typing per cell. It commits the request, waits for the
 `v1.CompletionReceived` with the same id through a store subscription, and maps it to a CodeMirror
 result. Later keys of the same word reuse that answer, narrowed (`word_answers`), even while it is
-still on its way. It never raises into the editor: a failure is a log line and `None`. A query
+still on its way. A request identical to one the store already holds an answer to, computed in the
+namespace the kernel has now (a notebook reopened, another tab), is not sent: the stored answer
+serves it. It never raises into the editor: a failure is a log line and `None`. A query
 that CodeMirror aborts stops waiting; the request itself is dropped, and its subscription released,
 once the cell moves on to another word. When no answer comes at all (no kernel serves the
 notebook), it completes locally (`fallback`) and stops asking the store for `noKernelBackoffMs`.
@@ -50,8 +52,12 @@ class CompletionClient:
         clock: Callable[[], float] = now_ms,
         new_id: Callable[[], str] = _new_id,
         on_answered: Callable[[str, float], None] | None = None,
+        namespace: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.requested_by = requested_by
+        # The kernel namespace that answers now (see `agent.KernelBackend.namespace`); None
+        # when unknown, and then nothing is answered from the store.
+        self._namespace = namespace
         # Told (completion id, ms from commit to answer) for each answer that arrives.
         self._on_answered = on_answered
         self.options = options
@@ -122,6 +128,10 @@ class CompletionClient:
             self._debouncer.supersede(cell_id)
         elif not await self._debouncer.settle(cell_id, self.options.debounce_ms):
             return None
+        stored = self._stored_answer(source, cursor)
+        if stored is not None:
+            self._start_word(spot, None, stored)
+            return to_completion_result(stored.suggestions, text_before_cursor=before, cursor=cursor)
         if self._clock() < self._no_kernel_until:
             return self._local_result(source, index, cursor)
         request = CompletionRequest(
@@ -160,7 +170,7 @@ class CompletionClient:
                 requested_by=self.requested_by,
                 timestamp=self._clock(),
             )
-            response = await self._ask(request)
+            response = self._stored_answer(request.source, request.cursor_position) or await self._ask(request)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -173,14 +183,36 @@ class CompletionClient:
                 return {"detail": suggestion.detail, "documentation": suggestion.documentation}
         return None
 
-    def _start_word(self, spot: WordSpot, request: CompletionRequest) -> WordAnswer:
-        """Send `request` as the answer for `spot`; it outlives the query that sent it."""
+    def _start_word(
+        self, spot: WordSpot, request: CompletionRequest | None, stored: CompletionResponse | None = None
+    ) -> WordAnswer:
+        """Send `request` as the answer for `spot` (it outlives the query that sent it), or let
+        the `stored` answer be it."""
         previous = self._words.pop(spot.cell_id, None)
         if previous is not None:
             previous.answer.cancel()  # another word now: nobody will read that answer
-        word = WordAnswer(spot, asyncio.ensure_future(self._ask(request)), self.options.max_suggestions)
+        if request is not None:
+            answer = asyncio.ensure_future(self._ask(request))
+        else:
+            answer = asyncio.get_running_loop().create_future()
+            answer.set_result(stored)
+        word = WordAnswer(spot, answer, self.options.max_suggestions)
         self._words[spot.cell_id] = word
         return word
+
+    def _stored_answer(self, source: str, cursor: int) -> CompletionResponse | None:
+        """The store's answer to this very request in the kernel's current namespace, if any."""
+        namespace = self._namespace() if self.options.reuse_stored_answers else None
+        if namespace is None:
+            return None
+        try:
+            row = self._store.stored_answer(namespace, source, cursor)
+            return None if row is None else CompletionResponse.from_event(row, self.options)
+        except InvalidEvent as error:
+            log.warning("ignored an invalid stored answer: %s", error)
+        except Exception:
+            log.exception("reading a stored answer failed")
+        return None
 
     def _local_result(self, source: str, index: int, cursor: int) -> dict[str, Any] | None:
         suggestions = local_suggestions(source, index, why="no kernel", limit=self.options.max_suggestions)

@@ -33,6 +33,11 @@ class Options:
     # long before asking the store again, so a missing kernel does not fill it with retries.
     no_kernel_backoff_ms: int = 15_000
 
+    # 1: a request identical to one already answered (same cell text and cursor) in the
+    # namespace the kernel has now is answered from the store, without asking the kernel: a
+    # notebook reopened, another tab, a page whose kernel is still starting. 0: always ask.
+    reuse_stored_answers: int = 1
+
     # The kernel agent keeps this many computed answers, by cell text and cursor, and answers an
     # identical request from them until a cell runs (0: every request goes to Jedi; benchmarks).
     kept_computations: int = 64

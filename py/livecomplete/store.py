@@ -22,8 +22,15 @@ class CompletionStore(Protocol):
     def commit_request(self, request: CompletionRequest) -> None:
         """Commit `v1.CompletionRequested`."""
 
-    def commit_responses(self, responses: Sequence[CompletionResponse]) -> None:
-        """Commit one `v1.CompletionReceived` per response, all in one transaction."""
+    def commit_responses(
+        self, responses: Sequence[CompletionResponse], computed_in: Mapping[str, str] | None = None
+    ) -> None:
+        """Commit one `v1.CompletionReceived` per response, all in one transaction, with a
+        `v1.CompletionNamespace` for each completion id in `computed_in` (id -> namespace)."""
+
+    def stored_answer(self, namespace: str, source: str, cursor_position: int) -> Row | None:
+        """The newest successful response (a raw row, camelCase fields) to a request with this
+        `source` and `cursor_position`, computed in `namespace`; None when there is none."""
 
     def watch_response(self, completion_id: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
         """Call `on_rows` with the responses stored for `completion_id` (now, and on every change)."""

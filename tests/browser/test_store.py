@@ -4,7 +4,7 @@ import time
 
 from playwright.sync_api import expect
 
-from notebook_page import COUNT_COMMITS
+from notebook_page import COUNT_COMMITS, NotebookPage
 
 
 def complete_os_path(notebook):
@@ -96,3 +96,42 @@ def test_two_tabs_on_one_notebook_each_get_answers_exactly_once(open_notebook, n
         assert set(answers.values()) == {1}, answers
         assert {i for i, r in requests.items() if r["requestedBy"] == asker} == set(answers)
     assert not set(by_tab[first.client_id()]) & set(by_tab[second.client_id()])
+
+
+def test_a_request_answered_before_in_a_fresh_kernel_is_answered_from_the_store(context, base_url, notebook_id):
+    """A reopened notebook whose kernel has not started yet completes what was asked before from
+    the store; once a cell has run, the kernel is asked again (its names changed)."""
+    first = NotebookPage(context.new_page(), base_url)
+    first.open(notebook_id)
+    first.set_cell(2, "zebr")
+    first.type(2, "a", delay_ms=0)  # "zebra": no such name in a fresh kernel
+    first.set_cell(1, "import os\n")
+    first.type(1, "os.pa")
+    first.wait_for_option("path")
+    first.wait_until_all_answered()
+    first.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced")
+    first.page.close()
+
+    held = []  # the kernel's snapshot: it stays "starting" while held
+    context.route("**/snapshots/kernel.bin", lambda route: held.append(route))
+    notebook = NotebookPage(context.new_page(), base_url)
+    notebook.open(notebook_id, wait_ready=False)
+    expect(notebook.page.locator("#completion-status")).to_have_attribute("data-state", "ready", timeout=60_000)
+    requests_before = len(notebook.stored_events()["requests"])
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pa")
+    notebook.wait_for_option("path")
+    assert notebook.page.locator("#kernel-status").get_attribute("data-state") == "starting"
+    assert len(notebook.stored_events()["requests"]) == requests_before  # nothing asked of a kernel
+    notebook.page.keyboard.press("Escape")
+
+    while held:
+        held.pop().continue_()
+    notebook.wait_ready()
+    notebook.set_cell(0, "zebra_unique = 1")
+    notebook.run_cell(0)
+    notebook.set_cell(2, "zebr")
+    notebook.type(2, "a", delay_ms=0)
+    notebook.wait_for_option("zebra_unique")  # asked again: the stored answer predates the cell
+    assert len(notebook.stored_events()["requests"]) > requests_before
+    notebook.assert_no_errors()

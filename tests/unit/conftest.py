@@ -23,17 +23,30 @@ class MemoryStore:
         self.answer_counts: dict[str, int] = {}
         self.commits = 0  # transactions that wrote responses
         self.kernels: dict[str, dict[str, Any]] = {}  # remote kernels announced and not left
+        self.namespaces: dict[str, str] = {}  # completion id -> the namespace it was computed in
         self._watchers: list[tuple[Callable[[], list[dict]], Callable[[Sequence[dict]], None]]] = []
 
     # -- the CompletionStore interface
     def commit_request(self, request: CompletionRequest) -> None:
         self.commit_raw_request(request.to_event())
 
-    def commit_responses(self, responses) -> None:
+    def commit_responses(self, responses, computed_in=None) -> None:
         self.commits += 1
         for response in responses:
             self._record_response(response.to_event())
+        for completion_id, namespace in (computed_in or {}).items():
+            self.namespaces.setdefault(completion_id, namespace)
         self._notify()
+
+    def stored_answer(self, namespace, source, cursor_position):
+        requests = {r.get("completionId"): r for r in self.requests}
+        found = [
+            self.responses[i] for i, ns in self.namespaces.items()
+            if ns == namespace and i in self.responses and i in requests
+            and requests[i].get("source") == source and requests[i].get("cursorPosition") == cursor_position
+            and self.responses[i].get("status") == "success"
+        ]
+        return max(found, key=lambda r: r.get("timestamp", 0), default=None)
 
     def watch_response(self, completion_id, on_rows):
         return self._watch(lambda: [r for i, r in self.responses.items() if i == completion_id], on_rows)

@@ -14,9 +14,14 @@ class FakeKernel:
         self.unavailable = unavailable
         self.calls = []
         self.unresponsive = []
+        self.current_namespace = "fresh"
+        self.on_complete = lambda: None
 
     def unavailable_because(self):
         return self.unavailable
+
+    def namespace(self):
+        return self.current_namespace
 
     def mark_unresponsive(self, reason):
         self.unresponsive.append(reason)
@@ -24,6 +29,7 @@ class FakeKernel:
 
     async def complete(self, source, cursor):
         self.calls.append((source, cursor))
+        self.on_complete()
         if self.behaviour == "raise":
             raise RuntimeError("jedi exploded")
         if self.behaviour == "hang":
@@ -272,3 +278,31 @@ async def test_a_stopped_agent_leaves_requests_open_and_answers_them_when_starte
     await agent.drain()
     agent.stop()
     assert store.answer_counts == {"c1": 1} and store.responses["c1"]["status"] == "success"
+
+
+async def test_computed_and_reused_answers_name_the_namespace_they_were_computed_in(store):
+    kernel = FakeKernel()
+    await run_agent(store, kernel, [request("c1"), request("c2", cell_id="cell-2")])
+    assert store.namespaces == {"c1": "fresh", "c2": "fresh"}  # c2: reused from c1's computation
+    kernel.current_namespace = "k1:1"
+    await run_agent(store, kernel, [request("c3", source="x.", cursor_position=2)])
+    assert store.namespaces["c3"] == "k1:1"
+
+
+async def test_an_answer_whose_namespace_changed_while_computing_names_none(store):
+    kernel = FakeKernel()
+
+    def a_cell_runs():
+        kernel.current_namespace = "k1:1"
+
+    kernel.on_complete = a_cell_runs
+    await run_agent(store, kernel, [request("c1")])
+    assert store.responses["c1"]["status"] == "success"
+    assert store.namespaces == {}
+
+
+async def test_local_and_error_answers_name_no_namespace(store):
+    await run_agent(store, FakeKernel(unavailable="kernel busy running a cell"), [request("c1")])
+    await run_agent(store, FakeKernel("raise"), [request("c2", source="y.", cursor_position=2)])
+    assert store.responses["c1"]["status"] == "timeout" and store.responses["c2"]["status"] == "error"
+    assert store.namespaces == {}

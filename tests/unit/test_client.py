@@ -308,3 +308,88 @@ async def test_any_answer_while_backing_off_ends_the_back_off(store):
     assert (await client.complete("cell-1", source, len(source)))["options"][0]["detail"] == "join(a, *p)"
     assert len(store.requests) == 3
     client.close()
+
+
+def stored(store, completion_id, source, cursor, namespace, suggestions, status="success", timestamp=1.0):
+    """An earlier request and its answer in the store, computed in `namespace`."""
+    store.commit_raw_request({"completionId": completion_id, "cellId": "cell-9", "source": source,
+                              "cursorPosition": cursor, "requestedBy": "page-old", "timestamp": 1.0})
+    store.commit_raw_response({"completionId": completion_id, "suggestions": suggestions,
+                               "status": status, "timestamp": timestamp})
+    store.namespaces[completion_id] = namespace
+
+
+def namespaced_client(store, namespace, options=FAST):
+    ids = (f"c{n}" for n in itertools.count(1))
+    return CompletionClient(store, requested_by="page-1", options=options, clock=lambda: 1000.0,
+                            new_id=lambda: next(ids), namespace=lambda: namespace)
+
+
+async def test_a_request_answered_before_in_the_same_namespace_is_answered_from_the_store(store):
+    stored(store, "old", "import os\nos.", 13, "fresh",
+           [{"text": "path", "kind": "module"}, {"text": "pardir", "kind": "variable"}])
+    client = namespaced_client(store, "fresh")
+    result = await client.complete("cell-1", "import os\nos.", 13)
+    assert [o["label"] for o in result["options"]] == ["path", "pardir"]
+    # The stored answer serves the rest of the word too; nothing was sent to a kernel.
+    result = await client.complete("cell-1", "import os\nos.pa", 15)
+    assert [o["label"] for o in result["options"]] == ["path", "pardir"]
+    result = await client.complete("cell-1", "import os\nos.pat", 16)
+    assert [o["label"] for o in result["options"]] == ["path"]
+    assert [r["completionId"] for r in store.requests] == ["old"]
+
+
+async def test_the_newest_stored_answer_serves(store):
+    stored(store, "older", "x.", 2, "fresh", [{"text": "old", "kind": "variable"}], timestamp=1.0)
+    stored(store, "newer", "x.", 2, "fresh", [{"text": "new", "kind": "variable"}], timestamp=2.0)
+    result = await namespaced_client(store, "fresh").complete("cell-1", "x.", 2)
+    assert [o["label"] for o in result["options"]] == ["new"]
+
+
+@pytest.mark.parametrize("namespace", ["k1:1", None])
+async def test_an_answer_from_another_namespace_or_an_unknown_one_is_not_used(store, namespace):
+    # After a cell ran (k1:1), names may differ from a fresh kernel's; None: nothing is known.
+    stored(store, "old", "zebr", 4, "fresh", [{"text": "zebra_was_not_defined", "kind": "variable"}])
+    answer_with(store, [{"text": "zebra_unique", "kind": "variable"}])
+    result = await namespaced_client(store, namespace).complete("cell-1", "zebr", 4, explicit=True)
+    assert [o["label"] for o in result["options"]] == ["zebra_unique"]
+    assert [r["completionId"] for r in store.requests] == ["old", "c1"]
+
+
+async def test_only_the_same_text_and_cursor_and_a_success_are_used(store):
+    stored(store, "other-text", "import os\nos.", 13, "fresh", [{"text": "wrong", "kind": "module"}])
+    stored(store, "failed", "import sys\nsys.", 15, "fresh", [], status="error")
+    answer_with(store, [{"text": "path", "kind": "module"}])
+    client = namespaced_client(store, "fresh")
+    result = await client.complete("cell-1", "import os\nos.", 13)
+    assert [o["label"] for o in result["options"]] == ["wrong"]  # same text and cursor: used
+    for source, cursor in (("import os\n os.", 14), ("import sys\nsys.", 15)):
+        client.namespace_changed()
+        result = await client.complete("cell-1", source, cursor, explicit=True)
+        assert [o["label"] for o in result["options"]] == ["path"]
+    assert len(store.requests) == 4
+
+
+async def test_with_the_option_off_the_store_is_not_read(store):
+    stored(store, "old", "x.", 2, "fresh", [{"text": "stored", "kind": "variable"}])
+    answer_with(store, [{"text": "computed", "kind": "variable"}])
+    client = namespaced_client(store, "fresh", Options(debounce_ms=10, response_timeout_ms=200, reuse_stored_answers=0))
+    result = await client.complete("cell-1", "x.", 2)
+    assert [o["label"] for o in result["options"]] == ["computed"]
+
+
+async def test_an_invalid_stored_answer_is_ignored_with_a_warning_and_the_kernel_asked(store, caplog):
+    stored(store, "bad", "x.", 2, "fresh", "not a list")  # written by a hostile or broken client
+    answer_with(store, [{"text": "computed", "kind": "variable"}])
+    with caplog.at_level(logging.WARNING, logger="livecomplete"):
+        result = await namespaced_client(store, "fresh").complete("cell-1", "x.", 2)
+    assert [o["label"] for o in result["options"]] == ["computed"]
+    assert "ignored an invalid stored answer" in caplog.text
+
+
+async def test_a_description_answered_before_in_the_same_namespace_comes_from_the_store(store):
+    stored(store, "old", "import os\nos.path", 17, "fresh",
+           [{"text": "path", "kind": "module", "documentation": "Common pathname manipulations."}])
+    described = await namespaced_client(store, "fresh").describe("cell-1", "import os\nos.pa", 15, "path")
+    assert described == {"detail": None, "documentation": "Common pathname manipulations."}
+    assert [r["completionId"] for r in store.requests] == ["old"]

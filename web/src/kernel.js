@@ -13,6 +13,9 @@ export class KernelWorker extends EventTarget {
   #nextId = 0
   #pending = new Map()
   #runs = 0
+  // Which names completions see: 'fresh' until a cell runs; then this launch and how many ran.
+  #launchId = null
+  #cellsRun = 0
 
   #start
 
@@ -22,7 +25,17 @@ export class KernelWorker extends EventTarget {
     this.#launch()
   }
 
+  /**
+   * The namespace completions are computed in: 'fresh' while the kernel has run no cell (every
+   * such kernel has the same names), else unique to this kernel and the cells it ran.
+   */
+  get namespace() {
+    return this.#cellsRun === 0 ? 'fresh' : `${this.#launchId}:${this.#cellsRun}`
+  }
+
   #launch() {
+    this.#launchId = crypto.randomUUID()
+    this.#cellsRun = 0
     const worker = new KernelWorkerScript({ name: 'livecomplete-kernel' })
     worker.onmessage = ({ data }) => worker === this.#worker && this.#receive(data)
     worker.onerror = (event) => worker === this.#worker && this.#setState('error', event.message || 'the kernel worker crashed')
@@ -53,6 +66,7 @@ export class KernelWorker extends EventTarget {
   /** Run a cell: resolves to {executionCount, stdout, stderr, value, error}. */
   async run(code) {
     this.#runs += 1
+    this.#cellsRun += 1 // from now on: completions posted after the cell see what it defines
     if (this.state === 'ready') this.#setState('busy', 'running a cell')
     try {
       const result = await this.#call('run', [code])

@@ -28,6 +28,20 @@ export const queries = {
     queryDb(tables.completionRequests.where({ answered: false }).orderBy('timestamp', 'asc'), {
       label: 'openRequests:*',
     }),
+  // Read once, not subscribed to: the newest successful answer to a request with this cell text
+  // and cursor, computed in `namespace` (see v1.CompletionNamespace).
+  storedAnswer: (namespace, source, cursorPosition) => ({
+    query: `SELECT s.id, s.suggestions, s.status, s.timestamp
+            FROM completionNamespaces n
+            JOIN completionRequests r ON r.id = n.id
+            JOIN completionResponses s ON s.id = n.id
+            WHERE n.namespace = ? AND r.cursorPosition = ? AND r.source = ? AND s.status = 'success'
+            ORDER BY s.timestamp DESC LIMIT 1`,
+    bindValues: [namespace, cursorPosition, source],
+    schema: Schema.Array(
+      Schema.Struct({ id: Schema.String, suggestions: Schema.String, status: Schema.String, timestamp: Schema.Number }),
+    ),
+  }),
   // Remote kernels that announced themselves and have not said goodbye.
   remoteKernels: () => queryDb(tables.remoteKernels.where({ left: false }), { label: 'remoteKernels' }),
 }

@@ -1,7 +1,8 @@
 // The completion store's schema: the proposal's two synced events, field for field, and the
-// tables they materialize into; plus two of our own with which a remote kernel (web/node/)
-// announces that it serves the notebook, so the pages' own kernels stand by. Shared by the page,
-// the LiveStore workers and remote kernels.
+// tables they materialize into; plus our own: two with which a remote kernel (web/node/)
+// announces that it serves the notebook, so the pages' own kernels stand by, and one that says
+// in which kernel namespace an answer was computed, so an identical request is answered from the
+// store. Shared by the page, the LiveStore workers and remote kernels.
 //
 // Coordinates: `cursorPosition` is an offset into `source` in UTF-16 code units (what CodeMirror
 // counts); `timestamp` is milliseconds since the Unix epoch.
@@ -35,6 +36,13 @@ export const events = {
       status: Schema.Literal('success', 'error', 'timeout'),
       timestamp: Schema.Number,
     }),
+  }),
+  // The namespace the answer to `completionId` was computed in: 'fresh' (a kernel that has run
+  // no cell: every such kernel has the same names) or one kernel after a number of cells. A
+  // request with the same cell text and cursor in that namespace gets the same answer.
+  completionNamespace: Events.synced({
+    name: 'v1.CompletionNamespace',
+    schema: Schema.Struct({ completionId: Schema.String, namespace: Schema.String }),
   }),
   // A remote kernel serves every request of the notebook for `leaseMs` from now; it announces
   // itself again before that runs out, for as long as it runs.
@@ -80,6 +88,11 @@ export const tables = {
       // How many suggestions the answer carried; `suggestions` keeps at most STORED_LIMITS.suggestions.
       offered: State.SQLite.integer({ default: 0 }),
     },
+  }),
+  completionNamespaces: State.SQLite.table({
+    name: 'completionNamespaces',
+    columns: { id: State.SQLite.text({ primaryKey: true }), namespace: State.SQLite.text() },
+    indexes: [{ name: 'answersIn', columns: ['namespace'] }],
   }),
   remoteKernels: State.SQLite.table({
     name: 'remoteKernels',
@@ -134,6 +147,10 @@ const materializers = State.SQLite.materializers(events, {
       tables.completionRequests.update({ answered: true }).where({ id: completionId }),
     ]
   },
+  'v1.CompletionNamespace': ({ completionId, namespace }) =>
+    tables.completionNamespaces
+      .insert({ id: completionId, namespace: clip(namespace, STORED_LIMITS.textChars) })
+      .onConflict('id', 'ignore'),
   'v1.KernelAnnounced': ({ kernelId, leaseMs, timestamp }) =>
     tables.remoteKernels
       .insert({ id: kernelId, leaseMs, announcedAt: timestamp, left: false })
