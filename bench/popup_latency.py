@@ -9,7 +9,8 @@ the moment the expected option is in the popup's DOM. Each point is sorted by wh
 
 - computed: the last key sent a new request, answered by the kernel (Jedi);
 - reused: the answer to a request sent earlier in the same word (at its first letter or a dot),
-  narrowed by the page, with no new request;
+  narrowed by the page, or the store's answer to the same request (`reuseStoredAnswers`), with no
+  new request;
 - refiltered: CodeMirror narrowed the list already on screen (`validFor`); no query at all.
 
 Also: page open -> first completion, cold (a new browser profile) and warm (the same notebook
