@@ -31,13 +31,15 @@ export const queries = {
   // Read once, not subscribed to: the newest successful answer to a request with this cell text
   // and cursor, computed in `namespace` (see v1.CompletionNamespace).
   storedAnswer: (namespace, source, cursorPosition) => ({
+    // CROSS JOIN keeps SQLite's loop on the requests at that cursor (index requestsAt): starting
+    // from the namespace would walk every answer of a busy one ('fresh').
     query: `SELECT s.id, s.suggestions, s.status, s.timestamp
-            FROM completionNamespaces n
-            JOIN completionRequests r ON r.id = n.id
-            JOIN completionResponses s ON s.id = n.id
-            WHERE n.namespace = ? AND r.cursorPosition = ? AND r.source = ? AND s.status = 'success'
+            FROM completionRequests r
+            CROSS JOIN completionNamespaces n ON n.id = r.id
+            CROSS JOIN completionResponses s ON s.id = r.id
+            WHERE r.cursorPosition = ? AND r.source = ? AND n.namespace = ? AND s.status = 'success'
             ORDER BY s.timestamp DESC LIMIT 1`,
-    bindValues: [namespace, cursorPosition, source],
+    bindValues: [cursorPosition, source, namespace],
     schema: Schema.Array(
       Schema.Struct({ id: Schema.String, suggestions: Schema.String, status: Schema.String, timestamp: Schema.Number }),
     ),

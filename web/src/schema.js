@@ -70,7 +70,11 @@ export const tables = {
       // Set when the first answer arrives; kernel agents watch the requests still open.
       answered: State.SQLite.boolean({ default: false }),
     },
-    indexes: [{ name: 'openRequestsBy', columns: ['requestedBy', 'answered'] }],
+    indexes: [
+      { name: 'openRequestsBy', columns: ['requestedBy', 'answered'] },
+      // The store's answers are looked up by cursor and text (queries.storedAnswer).
+      { name: 'requestsAt', columns: ['cursorPosition'] },
+    ],
   }),
   completionResponses: State.SQLite.table({
     name: 'completionResponses',
@@ -92,7 +96,6 @@ export const tables = {
   completionNamespaces: State.SQLite.table({
     name: 'completionNamespaces',
     columns: { id: State.SQLite.text({ primaryKey: true }), namespace: State.SQLite.text() },
-    indexes: [{ name: 'answersIn', columns: ['namespace'] }],
   }),
   remoteKernels: State.SQLite.table({
     name: 'remoteKernels',
