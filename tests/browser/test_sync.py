@@ -50,10 +50,10 @@ def person(browser, base_url, notebook_id, sync_backend):
     """Open the notebook, synced, as a new person: a browser context of their own."""
     pages = []
 
-    def open_as_new_person():
+    def open_as_new_person(options=None):
         context = browser.new_context()
         notebook = NotebookPage(context.new_page(), base_url)
-        notebook.open(notebook_id, sync=sync_backend.url)
+        notebook.open(notebook_id, options, sync=sync_backend.url)
         notebook.page.evaluate(COUNT_COMMITS)
         pages.append((context, notebook))
         return notebook
@@ -112,7 +112,9 @@ def test_a_remote_kernel_answers_through_the_backend_and_listens_on_nothing(kern
 
 def test_two_people_share_one_cache_an_identical_request_costs_no_computation(kernels, person):
     kernel = kernels("kernel-shared")
-    alice, bob = person(), person()
+    # The kernel's own cache: the pages' answers from the store would spare Bob the requests.
+    asking = {"reuseStoredAnswers": 0}
+    alice, bob = person(asking), person(asking)
     for notebook in (alice, bob):
         wait_for_remote_kernel(notebook, "kernel-shared")
 
@@ -123,13 +125,31 @@ def test_two_people_share_one_cache_an_identical_request_costs_no_computation(ke
     complete_os_path(bob)  # the same keys in the same cell: the same requests
     settle(bob, kernel)
 
-    # Bob's page mostly answers from the store (Alice's answers, synced, computed in the remote
-    # kernel's fresh namespace) and asks nothing; what reaches the kernel anyway (Alice's answer
-    # not synced yet) is answered from its kept computations. Either way Jedi is not asked again.
     bobs = [a for a in kernel.answers() if a["requestedBy"] == bob.client_id()]
-    assert {a["how"] for a in bobs} <= {"reused", "superseded"}, bobs
+    assert bobs and {a["how"] for a in bobs} <= {"reused", "superseded"}, bobs
     assert kernel.computations() == after_alice
     assert answers_by_page(alice) == {} and answers_by_page(bob) == {}
+
+
+def test_a_person_gets_what_another_already_asked_from_the_store_without_a_request(kernels, person):
+    kernel = kernels("kernel-stored")
+    alice, bob = person(), person()
+    for notebook in (alice, bob):
+        wait_for_remote_kernel(notebook, "kernel-stored")
+    complete_os_path(alice)
+    settle(alice, kernel)
+    # Alice's answer at the dot, computed by the remote kernel (a fresh namespace), reaches Bob.
+    dot = "import os\nos."
+    bob.page.wait_for_function(
+        """(source) => { const { requests, responses } = window.livecomplete.storedEvents()
+             const asked = new Set(requests.filter((r) => r.source === source).map((r) => r.id))
+             return responses.some((s) => asked.has(s.id) && s.status === 'success') }""",
+        arg=dot, polling=100, timeout=30_000)
+
+    complete_os_path(bob)
+    assert not [r for r in bob.stored_events()["requests"]
+                if r["requestedBy"] == bob.client_id() and r["source"] == dot]
+    assert answers_by_page(bob) == {}
 
 
 def test_when_the_remote_kernel_dies_the_pages_kernel_takes_over(kernels, person):
