@@ -19,7 +19,7 @@ import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
 
 from . import _opfs
-from .agent import FRESH_NAMESPACE, KERNEL_STARTING, KernelAgent
+from .agent import FRESH_NAMESPACE, KERNEL_STARTING, KernelAgent, kernel_namespace
 from .audit import AnswerAudit
 from .cleanup import DAY_MS, CleanupReport, CleanupSchedule, run_round
 from .client import CompletionClient
@@ -53,8 +53,10 @@ class WorkerKernel:
         self._handle.markUnresponsive(reason)
 
     def namespace(self) -> str | None:
-        namespace = self._handle.namespace
-        return namespace if isinstance(namespace, str) else None
+        launch_id, cells_run = self._handle.launchId, self._handle.cellsRun
+        if not isinstance(launch_id, str) or not isinstance(cells_run, int):
+            return None
+        return kernel_namespace(launch_id, cells_run)
 
     async def complete(self, source: str, cursor: int) -> list[Suggestion]:
         answer = await self._handle.complete(source, cursor)
@@ -226,17 +228,6 @@ def start(config: JsProxy) -> PageSession:
     store = LiveStoreCompletions(config.store, config.events, config.queries)
     timings = CompletionTimings()
     kernel = WorkerKernel(config.kernel)
-    handover: Handover | None = None
-
-    def answering_namespace() -> str | None:
-        # A remote kernel runs no cells: while one serves, answers are of a fresh namespace.
-        return FRESH_NAMESPACE if handover is not None and handover.serving else kernel.namespace()
-
-    client = CompletionClient(
-        store, requested_by=config.clientId, options=options,
-        on_answered=lambda completion_id, ms: timings.record(completion_id, roundTripMs=ms),
-        namespace=answering_namespace,
-    )
 
     def on_computed(completion_id: str, ms: float) -> None:
         timings.record(completion_id, kernelMs=ms)
@@ -247,6 +238,12 @@ def start(config: JsProxy) -> PageSession:
     # Starts the agent, or keeps it standing by while a remote kernel serves the notebook.
     handover = Handover(store, agent, on_change=config.onRemoteKernel)
     handover.start()
+    client = CompletionClient(
+        store, requested_by=config.clientId, options=options,
+        on_answered=lambda completion_id, ms: timings.record(completion_id, roundTripMs=ms),
+        # A remote kernel runs no cells: while one serves, answers are of a fresh namespace.
+        namespace=lambda: FRESH_NAMESPACE if handover.serving else kernel.namespace(),
+    )
     audit = AnswerAudit(store)
     audit.start()
     cleanup = _cleanup_schedule(config, options)

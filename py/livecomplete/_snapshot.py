@@ -98,12 +98,8 @@ def precompile(module_names: Iterable[str]) -> list[str]:
 def file_roots() -> str:
     """JSON list of the folders whose files a restored Python needs back (a heap holds no
     files): site-packages (the wheels) and the unpacked stdlib, when there is one."""
-    return json.dumps(_file_roots())
-
-
-def _file_roots() -> list[str]:
     folders = [*site.getsitepackages(), *(p for p in sys.path if p.endswith(UNPACKED_SUFFIX))]
-    return [folder for folder in dict.fromkeys(folders) if os.path.isdir(folder)]
+    return json.dumps([folder for folder in dict.fromkeys(folders) if os.path.isdir(folder)])
 
 
 def after_restore() -> None:

@@ -90,4 +90,3 @@ def unpack_zipped_stdlib() -> bool:
         if target not in sys.path:  # restored from a snapshot, it is there already
             sys.path.insert(sys.path.index(archive), target)
     return bool(zipped)
-

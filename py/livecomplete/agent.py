@@ -30,7 +30,7 @@ from .offsets import utf16_to_index
 from .options import Options
 from .store import CompletionStore, Unsubscribe
 
-__all__ = ["FRESH_NAMESPACE", "Answered", "KernelAgent", "KernelBackend"]
+__all__ = ["FRESH_NAMESPACE", "Answered", "KernelAgent", "KernelBackend", "kernel_namespace"]
 
 log = logging.getLogger("livecomplete")
 
@@ -45,6 +45,12 @@ STARTING_POLL_S = 0.05
 # The namespace of a kernel that has run no cell: the same names in every such kernel, so an
 # answer computed in one holds for all (see `KernelBackend.namespace`).
 FRESH_NAMESPACE = "fresh"
+
+
+def kernel_namespace(launch_id: str, cells_run: int) -> str:
+    """The name of a kernel's namespace: FRESH_NAMESPACE until a cell runs, then unique to this
+    launch of the kernel and the number of cells it ran."""
+    return FRESH_NAMESPACE if cells_run == 0 else f"{launch_id}:{cells_run}"
 
 
 class KernelBackend(Protocol):

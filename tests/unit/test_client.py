@@ -357,7 +357,7 @@ async def test_an_answer_from_another_namespace_or_an_unknown_one_is_not_used(st
 
 
 async def test_only_the_same_text_and_cursor_and_a_success_are_used(store):
-    stored(store, "other-text", "import os\nos.", 13, "fresh", [{"text": "wrong", "kind": "module"}])
+    stored(store, "same-text", "import os\nos.", 13, "fresh", [{"text": "wrong", "kind": "module"}])
     stored(store, "failed", "import sys\nsys.", 15, "fresh", [], status="error")
     answer_with(store, [{"text": "path", "kind": "module"}])
     client = namespaced_client(store, "fresh")

@@ -13,9 +13,10 @@ export class KernelWorker extends EventTarget {
   #nextId = 0
   #pending = new Map()
   #runs = 0
-  // Which names completions see: 'fresh' until a cell runs; then this launch and how many ran.
-  #launchId = null
-  #cellsRun = 0
+  /** This launch of the worker, and how many cells it has run (completions name their kernel
+   * namespace from these: see kernel_namespace in py/livecomplete/agent.py). */
+  launchId = null
+  cellsRun = 0
 
   #start
 
@@ -25,17 +26,9 @@ export class KernelWorker extends EventTarget {
     this.#launch()
   }
 
-  /**
-   * The namespace completions are computed in: 'fresh' while the kernel has run no cell (every
-   * such kernel has the same names), else unique to this kernel and the cells it ran.
-   */
-  get namespace() {
-    return this.#cellsRun === 0 ? 'fresh' : `${this.#launchId}:${this.#cellsRun}`
-  }
-
   #launch() {
-    this.#launchId = crypto.randomUUID()
-    this.#cellsRun = 0
+    this.launchId = crypto.randomUUID()
+    this.cellsRun = 0
     const worker = new KernelWorkerScript({ name: 'livecomplete-kernel' })
     worker.onmessage = ({ data }) => worker === this.#worker && this.#receive(data)
     worker.onerror = (event) => worker === this.#worker && this.#setState('error', event.message || 'the kernel worker crashed')
@@ -66,7 +59,7 @@ export class KernelWorker extends EventTarget {
   /** Run a cell: resolves to {executionCount, stdout, stderr, value, error}. */
   async run(code) {
     this.#runs += 1
-    this.#cellsRun += 1 // from now on: completions posted after the cell see what it defines
+    this.cellsRun += 1 // from now on: completions posted after the cell see what it defines
     if (this.state === 'ready') this.#setState('busy', 'running a cell')
     try {
       const result = await this.#call('run', [code])
