@@ -225,3 +225,39 @@ def test_a_damaged_completion_store_is_removed_and_started_afresh(open_notebook,
     notebook.wait_for_option("getcwd")
     assert notebook.read_opfs_directory(main_store) == {"main": "the notebook's own data"}
     notebook.errors.clear()  # LiveStore logs the damaged database as errors; expected here
+
+
+def test_hostile_namespace_events_cannot_retag_answers_and_are_bounded(open_notebook, notebook_id):
+    """Another client claims the answers were computed elsewhere, and sends a 1 MB namespace:
+    the first name of each answer stays, the long one is clipped, and the store still answers."""
+    victim = open_notebook(notebook_id)
+    victim.set_cell(1, "import os\n")
+    victim.type(1, "os.pa")
+    victim.wait_for_option("path")
+    victim.wait_until_all_answered()
+    rows = """() => Object.fromEntries(window.livecomplete.store
+      .query({ query: 'SELECT id, namespace FROM completionNamespaces', bindValues: [] })
+      .map((r) => [r.id, r.namespace]))"""
+    named = victim.page.evaluate(rows)
+    assert named and set(named.values()) == {"fresh"}
+    attacker = open_notebook(notebook_id)
+    attacker.page.evaluate("""() => {
+      const lc = window.livecomplete, { events } = lc.schema
+      const ids = lc.storedEvents().responses.map((r) => r.id)
+      lc.store.commit(
+        ...ids.map((id) => events.completionNamespace({ completionId: id, namespace: 'elsewhere:1' })),
+        events.completionNamespace({ completionId: 'made-up', namespace: 'x'.repeat(1_000_000) }))
+    }""")
+    victim.page.wait_for_function(f"({rows})()['made-up'] !== undefined", polling=100, timeout=30_000)
+    tagged = victim.page.evaluate(rows)
+    assert len(tagged["made-up"]) <= 200
+    assert {i: tagged[i] for i in named} == named  # the first name of each answer stays
+
+    # A new visit still completes from the store, without asking a kernel.
+    victim.page.close()
+    again = open_notebook(notebook_id)
+    requests = len(again.stored_events()["requests"])
+    again.set_cell(1, "import os\n")
+    again.type(1, "os.pa")
+    again.wait_for_option("path")
+    assert len(again.stored_events()["requests"]) == requests
