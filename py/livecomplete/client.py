@@ -15,6 +15,7 @@ notebook), it completes locally (`fallback`) and stops asking the store for `noK
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -40,6 +41,12 @@ DESCRIBE_LANE = "/describe"
 
 def _new_id() -> str:
     return uuid.uuid4().hex
+
+
+def _answered(response: CompletionResponse) -> asyncio.Future[CompletionResponse | None]:
+    answer: asyncio.Future[CompletionResponse | None] = asyncio.get_running_loop().create_future()
+    answer.set_result(response)
+    return answer
 
 
 class CompletionClient:
@@ -128,10 +135,12 @@ class CompletionClient:
             self._debouncer.supersede(cell_id)
         elif not await self._debouncer.settle(cell_id, self.options.debounce_ms):
             return None
-        stored = self._stored_answer(source, cursor)
-        if stored is not None:
-            self._start_word(spot, None, stored)
-            return to_completion_result(stored.suggestions, text_before_cursor=before, cursor=cursor)
+        found = self._stored_word_answer(spot, source, cursor, explicit)
+        if found is not None:
+            answered_at, stored = found
+            self._start_word(answered_at, None, stored)
+            options = narrowed(stored.suggestions, spot.prefix) if answered_at != spot else stored.suggestions
+            return to_completion_result(options, text_before_cursor=before, cursor=cursor)
         if self._clock() < self._no_kernel_until:
             return self._local_result(source, index, cursor)
         request = CompletionRequest(
@@ -191,14 +200,35 @@ class CompletionClient:
         previous = self._words.pop(spot.cell_id, None)
         if previous is not None:
             previous.answer.cancel()  # another word now: nobody will read that answer
-        if request is not None:
-            answer = asyncio.ensure_future(self._ask(request))
-        else:
-            answer = asyncio.get_running_loop().create_future()
-            answer.set_result(stored)
+        answer = asyncio.ensure_future(self._ask(request)) if request is not None else _answered(stored)
         word = WordAnswer(spot, answer, self.options.max_suggestions)
         self._words[spot.cell_id] = word
         return word
+
+    def _stored_word_answer(
+        self, spot: WordSpot, source: str, cursor: int, explicit: bool
+    ) -> tuple[WordSpot, CompletionResponse] | None:
+        """The store's answer to this request, or else to the request made where this word
+        started (its first letter, or the dot before it), which narrowed serves it: a word typed
+        before the page was ready, say. With where it was asked."""
+        stored = self._stored_answer(source, cursor)
+        if stored is not None:
+            return spot, stored
+        if explicit or not self.options.reuse_answers:
+            return None
+        # Where `_complete` asks at once (a word's first letter, after a dot), newest first.
+        for typed in (1, 0):
+            if typed >= len(spot.prefix):
+                continue
+            earlier = dataclasses.replace(spot, prefix=spot.prefix[:typed])
+            text_before = spot.before_word + earlier.prefix
+            stored = self._stored_answer(text_before + spot.after_cursor, utf16_length(text_before))
+            if stored is None:
+                continue
+            if WordAnswer(earlier, _answered(stored), self.options.max_suggestions).serves(spot):
+                return earlier, stored
+            return None  # cut short: the options for this word may be among those cut
+        return None
 
     def _stored_answer(self, source: str, cursor: int) -> CompletionResponse | None:
         """The store's answer to this very request in the kernel's current namespace, if any."""

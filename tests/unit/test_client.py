@@ -393,3 +393,41 @@ async def test_a_description_answered_before_in_the_same_namespace_comes_from_th
     described = await namespaced_client(store, "fresh").describe("cell-1", "import os\nos.pa", 15, "path")
     assert described == {"detail": None, "documentation": "Common pathname manipulations."}
     assert [r["completionId"] for r in store.requests] == ["old"]
+
+
+async def test_a_word_typed_before_the_page_was_ready_is_served_by_the_answer_stored_where_it_started(store):
+    # The person typed `os.pa` before the page could ask anything; the dot's answer is stored.
+    stored(store, "dot", "import os\nos.", 13, "fresh",
+           [{"text": "path", "kind": "module"}, {"text": "pardir", "kind": "variable"},
+            {"text": "pipe", "kind": "function"}])
+    client = namespaced_client(store, "fresh")
+    result = await client.complete("cell-1", "import os\nos.pa", 15)
+    assert [o["label"] for o in result["options"]] == ["path", "pardir"]
+    assert result["from"] == 13
+    # It is this word's answer now: the next key narrows it too.
+    result = await client.complete("cell-1", "import os\nos.pat", 16)
+    assert [o["label"] for o in result["options"]] == ["path"]
+    assert [r["completionId"] for r in store.requests] == ["dot"]
+
+
+async def test_the_answer_stored_at_a_words_first_letter_comes_before_the_dots(store):
+    stored(store, "dot", "x = d.", 6, "fresh", [{"text": "tot_from_the_dot", "kind": "variable"}])
+    stored(store, "first", "x = d.t", 7, "fresh",
+           [{"text": "total", "kind": "variable"}, {"text": "tuple", "kind": "class"}])
+    result = await namespaced_client(store, "fresh").complete("cell-1", "x = d.tot", 9)
+    assert [o["label"] for o in result["options"]] == ["total"]
+    assert [r["completionId"] for r in store.requests] == ["dot", "first"]
+
+
+@pytest.mark.parametrize("why", ["cut short", "explicit", "another place"])
+async def test_a_words_stored_start_does_not_serve_a_cut_answer_an_explicit_request_or_other_text(store, why):
+    # An answer with max_suggestions options may have lost this word's options when it was cut.
+    suggestions = [{"text": "pardir", "kind": "variable"}, {"text": "pathsep", "kind": "variable"}]
+    stored(store, "dot", "import os\nos.", 13, "fresh", suggestions)
+    answer_with(store, [{"text": "path", "kind": "module"}])
+    options = Options(debounce_ms=10, response_timeout_ms=200, max_suggestions=2 if why == "cut short" else 50)
+    source = "import os\nos.pa" + ("\nprint()" if why == "another place" else "")
+    result = await namespaced_client(store, "fresh", options).complete(
+        "cell-1", source, 15, explicit=why == "explicit")
+    assert [o["label"] for o in result["options"]] == ["path"]
+    assert [r["completionId"] for r in store.requests] == ["dot", "c1"]
