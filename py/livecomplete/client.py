@@ -6,8 +6,9 @@ Ctrl+Space, and debounces other typing per cell. It commits the request, waits f
 result. Later keys of the same word reuse that answer, narrowed (`word_answers`), even while it is
 still on its way. A request identical to one the store already holds an answer to, computed in the
 namespace the kernel has now (a notebook reopened, another tab), is not sent: the stored answer
-serves it. It never raises into the editor: a failure is a log line and `None`. A query
-that CodeMirror aborts stops waiting; the request itself is dropped, and its subscription released,
+serves it, as does one stored where the word being typed started (a word typed before the page was
+ready). It never raises into the editor: a failure is a log line and `None`. A query that
+CodeMirror aborts stops waiting; the request itself is dropped, and its subscription released,
 once the cell moves on to another word. When no answer comes at all (no kernel serves the
 notebook), it completes locally (`fallback`) and stops asking the store for `noKernelBackoffMs`.
 """

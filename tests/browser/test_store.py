@@ -135,3 +135,31 @@ def test_a_request_answered_before_in_a_fresh_kernel_is_answered_from_the_store(
     notebook.wait_for_option("zebra_unique")  # asked again: the stored answer predates the cell
     assert len(notebook.stored_events()["requests"]) > requests_before
     notebook.assert_no_errors()
+
+
+def test_a_word_typed_before_the_page_was_ready_is_answered_from_where_it_started(context, base_url, notebook_id):
+    """On a revisit the person typed `os.pat` before the page could ask: the answer stored at the
+    dot (asked on the first visit) serves it, narrowed, and nothing is asked of a kernel."""
+    first = NotebookPage(context.new_page(), base_url)
+    first.open(notebook_id)
+    first.set_cell(1, "import os\n")
+    first.type(1, "os.pa")
+    first.wait_for_option("path")
+    first.wait_until_all_answered()
+    first.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced")
+    first.page.close()
+
+    held = []  # the page's snapshot files: its Python cannot start until they come
+    context.route("**/snapshots/page.files", lambda route: held.append(route))
+    notebook = NotebookPage(context.new_page(), base_url)
+    notebook.open(notebook_id, wait_ready=False)
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pat")
+    assert notebook.page.locator("#completion-status").get_attribute("data-state") == "starting"
+    while held:
+        held.pop().continue_()
+    notebook.wait_for_option("path")
+    assert all(label.lower().startswith("pat") for label in notebook.popup_labels())
+    sources = [r["source"] for r in notebook.stored_events()["requests"]]
+    assert "import os\nos.pat" not in sources, sources
+    notebook.assert_no_errors()
