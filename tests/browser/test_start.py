@@ -4,6 +4,7 @@ plainly when a snapshot is missing, damaged or turned off."""
 import uuid
 
 from notebook_page import NotebookPage
+from playwright.sync_api import expect
 
 STARTS = "({page: window.livecomplete.pythonStart, kernel: window.livecomplete.kernel.info.snapshot})"
 
@@ -45,6 +46,45 @@ def test_typing_before_the_page_is_ready_gets_the_kernels_answer_once_it_is(cont
         assert notebook.cell_text(1) == "import os\nos.pa"
         notebook.assert_no_errors()
         notebook.page.close()
+
+
+MARKS = """() => Object.fromEntries(performance.getEntriesByType('mark')
+  .filter((m) => m.name.startsWith('livecomplete:')).map((m) => [m.name.replace('livecomplete:', ''), m.startTime]))"""
+
+
+def test_on_a_revisit_the_kernel_starts_after_the_page_unless_a_cell_runs_first(context, base_url, notebook_id):
+    """A new notebook's kernel starts at once (its answers are needed); a revisited one's after
+    the page (the first completion is in the store); a cell run while the page is still
+    starting starts it at once."""
+    for visit in ("new", "revisited"):
+        notebook = NotebookPage(context.new_page(), base_url)
+        notebook.open(notebook_id)
+        marks = notebook.page.evaluate(MARKS)
+        if visit == "new":
+            assert marks["kernel-launched"] < marks["store-opened"], marks
+        else:
+            assert marks["kernel-launched"] >= max(marks["python-started"], marks["store-opened"]), marks
+        notebook.page.close()
+
+    held = []  # the page's snapshot files: its Python cannot start until they come
+    context.route("**/snapshots/page.files", lambda route: held.append(route))
+    kernel_files = []
+    page = context.new_page()
+    page.on("request", lambda request: "/snapshots/kernel" in request.url and kernel_files.append(request.url))
+    notebook = NotebookPage(page, base_url)
+    notebook.open(notebook_id, wait_ready=False)
+    page.wait_for_function("() => document.querySelector('#kernel-status').textContent.includes('queued')")
+    assert held and not kernel_files  # the page is starting, the kernel waits for it
+    notebook.set_cell(0, "6 * 7")
+    notebook.run_cell(0)
+    expect(notebook.cell(0).locator(".output .value")).to_have_text("42")
+    assert kernel_files
+    assert page.locator("#completion-status").get_attribute("data-state") == "starting"
+    while held:
+        held.pop().continue_()
+    notebook.wait_ready()
+    complete_os_path(notebook)
+    notebook.assert_no_errors()
 
 
 def test_kernels_restored_from_one_snapshot_draw_different_random_numbers(open_notebook):

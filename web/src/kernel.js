@@ -1,6 +1,9 @@
 // Page-side handle of the kernel worker: starts it, reports its state, turns calls into promises,
 // and restarts it. States: 'starting', 'ready', 'busy' (running a cell), 'error' (failed to
 // start, or reported not responding by the kernel agent: a restart brings it back).
+//
+// The worker starts when `launchAfter` settles (the page's own start: see livecomplete.js), or
+// at the first call, whichever comes first; without `launchAfter`, at once.
 import KernelWorkerScript from './kernel.worker.js?worker'
 
 export class KernelWorker extends EventTarget {
@@ -15,18 +18,29 @@ export class KernelWorker extends EventTarget {
   #runs = 0
   /** This launch of the worker, and how many cells it has run (completions name their kernel
    * namespace from these: see kernel_namespace in py/livecomplete/agent.py). */
-  launchId = null
+  launchId = crypto.randomUUID()
   cellsRun = 0
 
   #start
 
-  constructor({ baseUrl, options = {} }) {
+  constructor({ baseUrl, options = {}, launchAfter = null }) {
     super()
     this.#start = { type: 'start', baseUrl, optionsJson: JSON.stringify(options) }
-    this.#launch()
+    if (launchAfter) {
+      this.detail = 'queued behind the page'
+      launchAfter.finally(() => this.launch())
+    } else {
+      this.launch()
+    }
+  }
+
+  /** Start the worker, unless it has been started (or stopped) already. */
+  launch() {
+    if (!this.#worker && this.state === 'starting') this.#launch()
   }
 
   #launch() {
+    performance.mark('livecomplete:kernel-launched')
     this.launchId = crypto.randomUUID()
     this.cellsRun = 0
     const worker = new KernelWorkerScript({ name: 'livecomplete-kernel' })
@@ -41,7 +55,7 @@ export class KernelWorker extends EventTarget {
    * cells must run again. Calls still waiting are rejected.
    */
   restart() {
-    this.#worker.terminate()
+    this.#worker?.terminate()
     this.#rejectPending('the kernel was restarted')
     this.#runs = 0
     this.info = null
@@ -87,7 +101,7 @@ export class KernelWorker extends EventTarget {
   }
 
   terminate() {
-    this.#worker.terminate()
+    this.#worker?.terminate()
     this.#rejectPending('the kernel was stopped')
     this.#setState('error', 'stopped')
   }
@@ -100,6 +114,7 @@ export class KernelWorker extends EventTarget {
   #call(type, args) {
     // Stopped, or stuck in a call: anything sent now would queue behind it forever.
     if (this.state === 'error') return Promise.reject(new Error(`the kernel is not running (${this.detail})`))
+    this.launch() // a cell run before the page started: the person needs the kernel now
     const id = ++this.#nextId
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })

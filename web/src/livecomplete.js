@@ -11,12 +11,16 @@ import {
   completionStoreDirectory,
   describeError,
   events,
+  hasCompletionStore,
   openCompletionStore,
   queries,
   removeCompletionStore,
   storageFormatVersion,
   tables,
 } from './store.js'
+
+// The longest the kernel waits for the page's own start before starting anyway.
+const KERNEL_LAUNCH_LATEST_MS = 3000
 
 /**
  * @param {object} config
@@ -65,7 +69,18 @@ export class Livecomplete extends EventTarget {
     this.syncUrl = syncUrl
     // Who asks: this page. Its own kernel agent answers the requests it makes.
     this.clientId = `page-${crypto.randomUUID().slice(0, 8)}`
-    this.kernel = new KernelWorker({ baseUrl, options })
+    // On a notebook visited before, the kernel starts once the page's own start is over (or at
+    // its first call): on 2 cores the two starts slow each other, and the first completion of a
+    // revisit waits for the page's start only (its answer is in the store). A new notebook needs
+    // the kernel's answers: it starts at once. A page start that hangs holds the kernel back for
+    // KERNEL_LAUNCH_LATEST_MS at most.
+    let pageStarted
+    const pageStart = new Promise((resolve) => {
+      pageStarted = resolve
+      setTimeout(resolve, KERNEL_LAUNCH_LATEST_MS)
+    })
+    const launchAfter = hasCompletionStore(notebookId).then((visited) => visited && pageStart)
+    this.kernel = new KernelWorker({ baseUrl, options, launchAfter })
     // A cell ran (busy -> ready) or the kernel restarted (-> starting): its names changed. Not
     // on a start's progress, nor on ready after starting: a new kernel's names are the same.
     let previousState = this.kernel.state
@@ -75,7 +90,7 @@ export class Livecomplete extends EventTarget {
       previousState = state
       if (ranACell || restarted) this.#session?.namespace_changed()
     })
-    this.ready = this.#start(baseUrl).then(
+    this.ready = this.#start(baseUrl).finally(pageStarted).then(
       () => this.#setState('ready', 'ready'),
       (error) => {
         console.error('[livecomplete] could not start completions', error)

@@ -75,6 +75,17 @@ export async function removeCompletionStore(notebookId) {
   }
 }
 
+/** Whether this notebook's completion store is in OPFS (an earlier visit left it); never throws. */
+export async function hasCompletionStore(notebookId) {
+  try {
+    const root = await navigator.storage.getDirectory()
+    await root.getDirectoryHandle(completionStoreDirectory(notebookId))
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** One line for an error, LiveStore's nested ones included (their innermost cause names the fault). */
 export function describeError(error) {
   let text = String(error?.message ?? error)
