@@ -8,6 +8,7 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -19,9 +20,13 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 import build  # noqa: E402
 from conftest import CHROMIUM_ARGS  # noqa: E402
 from notebook_page import NotebookPage  # noqa: E402
-from playwright.sync_api import Browser, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, sync_playwright  # noqa: E402
 
-__all__ = ["NotebookPage", "figures", "served_chromium", "write_results"]
+__all__ = ["NotebookPage", "figures", "new_profile", "served_chromium", "write_results"]
+
+
+def _chromium_path() -> str:
+    return os.environ.get("LIVECOMPLETE_CHROMIUM") or build.find_chromium()
 
 
 @contextlib.contextmanager
@@ -29,16 +34,29 @@ def served_chromium(extra_args: tuple[str, ...] = ()) -> Iterator[tuple[Browser,
     """(headless Chromium, base URL of dist/ served on a free loopback port)."""
     server = build.make_server("127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    chromium = os.environ.get("LIVECOMPLETE_CHROMIUM") or build.find_chromium()
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=[*CHROMIUM_ARGS, *extra_args])
+            browser = playwright.chromium.launch(executable_path=_chromium_path(), args=[*CHROMIUM_ARGS, *extra_args])
             try:
                 yield browser, f"http://127.0.0.1:{server.server_address[1]}"
             finally:
                 browser.close()
     finally:
         server.shutdown()
+
+
+@contextlib.contextmanager
+def new_profile(browser: Browser, extra_args: tuple[str, ...] = ()) -> Iterator[BrowserContext]:
+    """A browser context on a new profile on disk, as a person's browser is: its pages share an
+    HTTP cache and compiled code (an incognito context, `browser.new_context()`, keeps no
+    compiled WebAssembly, so every visit compiles Pyodide again)."""
+    with tempfile.TemporaryDirectory(prefix="livecomplete-profile-") as directory:
+        context = browser.browser_type.launch_persistent_context(
+            directory, executable_path=_chromium_path(), args=[*CHROMIUM_ARGS, *extra_args], headless=True)
+        try:
+            yield context
+        finally:
+            context.close()
 
 
 def figures(values: list[float]) -> dict[str, float] | None:

@@ -14,8 +14,10 @@ the moment the expected option is in the popup's DOM. Each point is sorted by wh
 - refiltered: CodeMirror narrowed the list already on screen (`validFor`); no query at all.
 
 Also: page open -> first completion, cold (a new browser profile) and warm (the same notebook
-reopened), typing once the page says it is ready, and warm typing at once (as soon as the editor
-takes keys); per request, Jedi's time in the worker, the kernel call, and the store's overhead
+reopened in that profile), typing once the page says it is ready, and warm typing at once (as soon
+as the editor takes keys). Each run has its own profile on disk, as a person's browser has (HTTP
+cache and compiled code kept); `--incognito` runs in incognito contexts instead, which keep no
+compiled WebAssembly; per request, Jedi's time in the worker, the kernel call, and the store's overhead
 (commit -> answer seen, minus the kernel call); store bytes per event; JS heap and the kernel's
 WebAssembly memory after the session. Prints a summary, writes JSON to bench-results/ and draws a
 PNG chart of the distributions next to it. `--options '{"reuseAnswers": 0}'` measures with a
@@ -25,13 +27,14 @@ lever turned off. A benchmark, not a test: it asserts no timings.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
 import time
 import uuid
 
-from _harness import NotebookPage, figures, served_chromium, write_results
+from _harness import NotebookPage, figures, new_profile, served_chromium, write_results
 
 HUMAN_KEY_DELAY_MS = 100
 SETUP_CELL = '''import collections, json, os, re
@@ -106,7 +109,8 @@ START_MARKS = """() => ({
     .filter((m) => m.name.startsWith('livecomplete:'))
     .map((m) => [m.name.slice('livecomplete:'.length), Math.round(m.startTime)])),
 })"""
-MARKS = ("store-opened", "python-started", "kernel-ready", "popup shown")
+MARKS = ("python-started", "store-opened", "kernel-launched", "kernel-ready", "popup shown")
+CHROMIUM_FLAGS = ("--js-flags=--expose-gc", "--enable-precise-memory-info")
 
 # Armed before the last key: resolves with ms from that key's keydown to the option in the DOM.
 ARM_PROBE = """expected => {
@@ -171,8 +175,12 @@ def first_completion_s(notebook: NotebookPage, notebook_id: str, options: dict, 
     }
 
 
-def one_run(browser, base_url: str, options: dict) -> dict:
-    context = browser.new_context()
+def one_run(browser, base_url: str, options: dict, incognito: bool) -> dict:
+    with contextlib.closing(browser.new_context()) if incognito else new_profile(browser, CHROMIUM_FLAGS) as context:
+        return run_in(context, base_url, options)
+
+
+def run_in(context, base_url: str, options: dict) -> dict:
     notebook_id = f"bench-{uuid.uuid4().hex[:10]}"
     notebook = NotebookPage(context.new_page(), base_url)
     cold = first_completion_s(notebook, notebook_id, options)
@@ -194,7 +202,6 @@ def one_run(browser, base_url: str, options: dict) -> dict:
         visits.append(first_completion_s(visit, notebook_id, options, at_once=at_once))
         visit.page.close()
     warm, warm_at_once = visits
-    context.close()
     return {
         "cold_first_completion_s": cold["first_s"],
         "warm_first_completion_s": warm["first_s"],
@@ -272,20 +279,24 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--options", default="{}", help='page options as JSON, e.g. \'{"reuseAnswers": 0}\'')
     parser.add_argument("--label", default="", help="a name for this configuration in the output")
+    parser.add_argument("--incognito", action="store_true",
+                        help="incognito browser contexts (no compiled code kept between visits)")
     args = parser.parse_args()
     options = json.loads(args.options)
-    with served_chromium(("--js-flags=--expose-gc", "--enable-precise-memory-info")) as (browser, base_url):
+    with served_chromium(CHROMIUM_FLAGS) as (browser, base_url):
         runs = []
         for number in range(1, args.runs + 1):
-            runs.append(one_run(browser, base_url, options))
+            runs.append(one_run(browser, base_url, options, args.incognito))
             print(f"  run {number}/{args.runs} done", flush=True)
     report = summarize(runs)
     report["options"] = options
+    report["profiles"] = "incognito" if args.incognito else "on disk"
     out = write_results(f"popup-latency{'-' + args.label if args.label else ''}", {"report": report, "runs": runs})
     chart = out.with_suffix(".png")
     draw_chart(runs, chart, f"keystroke -> popup, {args.runs} runs x {len(POINTS)} points {args.label}".strip())
 
-    print(f"keystroke -> popup with the right option, {args.runs} runs x {len(POINTS)} points, options {options}")
+    print(f"keystroke -> popup with the right option, {args.runs} runs x {len(POINTS)} points, options {options}, "
+          f"browser profiles {report['profiles']}")
     print(f"  {'':28} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8}")
     for key in ("all_points_ms", *(f"{k}_ms" for k in KINDS), "cold_first_completion_ms",
                 "warm_first_completion_ms", "warm_typing_at_once_ms", "jedi_ms", "kernel_call_ms", "store_overhead_ms"):
