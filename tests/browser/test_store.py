@@ -98,19 +98,28 @@ def test_two_tabs_on_one_notebook_each_get_answers_exactly_once(open_notebook, n
     assert not set(by_tab[first.client_id()]) & set(by_tab[second.client_id()])
 
 
+def visit_asking_os_path(context, base_url, notebook_id, also=lambda notebook: None) -> None:
+    """A visit that completes `os.pa` (after whatever `also` does) and leaves once every answer
+    is saved."""
+    visit = NotebookPage(context.new_page(), base_url)
+    visit.open(notebook_id)
+    also(visit)
+    visit.set_cell(1, "import os\n")
+    visit.type(1, "os.pa")
+    visit.wait_for_option("path")
+    visit.wait_until_all_answered()
+    visit.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced")
+    visit.page.close()
+
+
 def test_a_request_answered_before_in_a_fresh_kernel_is_answered_from_the_store(context, base_url, notebook_id):
     """A reopened notebook whose kernel has not started yet completes what was asked before from
     the store; once a cell has run, the kernel is asked again (its names changed)."""
-    first = NotebookPage(context.new_page(), base_url)
-    first.open(notebook_id)
-    first.set_cell(2, "zebr")
-    first.type(2, "a", delay_ms=0)  # "zebra": no such name in a fresh kernel
-    first.set_cell(1, "import os\n")
-    first.type(1, "os.pa")
-    first.wait_for_option("path")
-    first.wait_until_all_answered()
-    first.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced")
-    first.page.close()
+    def ask_for_zebra(visit):
+        visit.set_cell(2, "zebr")
+        visit.type(2, "a", delay_ms=0)  # "zebra": no such name in a fresh kernel
+
+    visit_asking_os_path(context, base_url, notebook_id, also=ask_for_zebra)
 
     held = []  # the kernel's snapshot: it stays "starting" while held
     context.route("**/snapshots/kernel.bin", lambda route: held.append(route))
@@ -140,14 +149,7 @@ def test_a_request_answered_before_in_a_fresh_kernel_is_answered_from_the_store(
 def test_a_word_typed_before_the_page_was_ready_is_answered_from_where_it_started(context, base_url, notebook_id):
     """On a revisit the person typed `os.pat` before the page could ask: the answer stored at the
     dot (asked on the first visit) serves it, narrowed, and nothing is asked of a kernel."""
-    first = NotebookPage(context.new_page(), base_url)
-    first.open(notebook_id)
-    first.set_cell(1, "import os\n")
-    first.type(1, "os.pa")
-    first.wait_for_option("path")
-    first.wait_until_all_answered()
-    first.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced")
-    first.page.close()
+    visit_asking_os_path(context, base_url, notebook_id)
 
     held = []  # the page's snapshot files: its Python cannot start until they come
     context.route("**/snapshots/page.files", lambda route: held.append(route))
