@@ -461,7 +461,8 @@ def test(pytest_args: list[str]) -> int:
 
 
 BENCHMARKS = {
-    "latency": "popup_latency.py", "cleanup": "cleanup_round.py", "load": "load_burst.py", "sync": "sync_latency.py",
+    "latency": "popup_latency.py", "start": "start_trace.py", "cleanup": "cleanup_round.py", "load": "load_burst.py",
+    "sync": "sync_latency.py",
 }
 
 
@@ -487,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("test", help="build, set up .venv, run every test (other arguments go to pytest)")
     commands.add_parser(
         "bench", help="run a benchmark: `bench latency [--runs N]` (keystroke -> popup), "
+        "`bench start [--visits N]` (where a revisit's start goes, traced), "
         "`bench cleanup [--stores N]` (a cleanup round), `bench load [--burst N]` (a burst, memory), "
         "`bench sync [--rounds N]` (through the sync backend: remote kernel, shared cache)")
     sync_parser = commands.add_parser("sync", help="run the sync backend (LiveStore sync-cf under wrangler) locally")

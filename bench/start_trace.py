@@ -1,0 +1,151 @@
+"""Where a revisited notebook's start goes: `python3 build.py bench start [--visits N]`.
+
+Opens a notebook in a new browser profile on disk, completes `os.pa` there once and leaves (the
+store, the HTTP cache and the compiled code are then warm), then reopens it N times with
+Chromium's tracing on, the person typing `os.pa` at once. Per visit it reports when the page's
+start marks, the first key and the popup came (ms after navigation), and how long each thread was
+busy until the popup: the page's main thread, LiveStore's shared and leader workers, the kernel
+worker, and V8's background threads (WebAssembly tier-up, garbage collection), as the wall time
+of the trace's top-level tasks. That includes time a task waited for one of the 2 cores, so the
+rows can add up to more than 2 x the time to the popup. Prints the medians, writes JSON to bench-results/. A benchmark: it asserts
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import uuid
+from collections import defaultdict
+
+from _harness import NotebookPage, new_profile, served_chromium, write_results
+
+TRACE_CATEGORIES = ["toplevel", "devtools.timeline", "blink.user_timing", "v8", "v8.wasm"]
+# Top-level tasks of a thread: nested ones are skipped, so no time is counted twice.
+TOP_LEVEL = {"ThreadControllerImpl::RunTask", "RunTask", "ThreadPool_RunTask"}
+# Which of the page's workers a worker thread runs, by its script (Vite names them after the file).
+WORKER_ROLES = (("make-shared-worker", "LiveStore shared worker"), ("livestore.worker", "LiveStore leader worker"),
+                ("kernel.worker", "kernel worker"))
+ROLES = ("main thread", "LiveStore shared worker", "LiveStore leader worker", "kernel worker", "V8 background")
+MARKS = ("python-started", "store-opened", "kernel-launched", "first key", "popup shown", "kernel-ready")
+PAGE_TIMES = """() => ({
+  marks: Object.fromEntries(performance.getEntriesByType('mark')
+    .filter((m) => m.name.startsWith('livecomplete:'))
+    .map((m) => [m.name.slice('livecomplete:'.length), m.startTime])),
+  firstKey: window.__firstKey ?? null,
+})"""
+FIRST_KEY = """document.addEventListener('keydown', (e) => {
+  if (e.key === 'o' && window.__firstKey === undefined) window.__firstKey = performance.now()
+}, true)"""
+
+
+def traced_visit(context, base_url: str, notebook_id: str) -> dict:
+    """One revisit typing at once, traced: {marks_ms, busy_ms per role}."""
+    page = context.new_page()
+    page.add_init_script(FIRST_KEY)
+    session = context.new_cdp_session(page)
+    session.send("Tracing.start", {"traceConfig": {"includedCategories": TRACE_CATEGORIES},
+                                   "transferMode": "ReturnAsStream"})
+    notebook = NotebookPage(page, base_url)
+    notebook.open(notebook_id, wait_ready=False)
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.pa")
+    notebook.wait_for_option("path", timeout_ms=60_000)
+    popup_ms = page.evaluate("performance.now()")
+    events = read_trace(page, session)
+    notebook.wait_ready()
+    times = page.evaluate(PAGE_TIMES)
+    page.close()
+    marks = {**times["marks"], "first key": times["firstKey"], "popup shown": popup_ms}
+    return {"marks_ms": {k: round(v) for k, v in marks.items() if v is not None},
+            "busy_ms": busy_until(events, marks["python-started"], popup_ms)}
+
+
+def read_trace(page, session) -> list[dict]:
+    stream = {}
+    session.on("Tracing.tracingComplete", lambda event: stream.setdefault("handle", event["stream"]))
+    session.send("Tracing.end")
+    while "handle" not in stream:
+        page.wait_for_timeout(50)
+    chunks = []
+    while True:
+        chunk = session.send("IO.read", {"handle": stream["handle"], "size": 1 << 22})
+        chunks.append(chunk["data"])
+        if chunk.get("eof"):
+            break
+    session.send("IO.close", {"handle": stream["handle"]})
+    data = json.loads("".join(chunks))
+    return data["traceEvents"] if isinstance(data, dict) else data
+
+
+def busy_until(events: list[dict], python_started_ms: float, popup_ms: float) -> dict[str, int]:
+    """ms of top-level tasks per role, from navigation to the popup. The trace's clock is placed
+    on the page's by the python-started mark, which both record."""
+    mark = next(e for e in events if e.get("name") == "livecomplete:python-started")
+    navigation_us = mark["ts"] - python_started_ms * 1000
+    popup_us = navigation_us + popup_ms * 1000
+    names = {(e["pid"], e["tid"]): e["args"]["name"] for e in events
+             if e.get("ph") == "M" and e.get("name") == "thread_name"}
+    renderer = mark["pid"]
+    roles = {}
+    for event in events:  # a worker thread compiles its own script first
+        if event.get("pid") == renderer and event.get("name") == "v8.compileModule":
+            script = str(event.get("args", {}).get("fileName", ""))
+            for part, role in WORKER_ROLES:
+                if part in script:
+                    roles.setdefault((renderer, event["tid"]), role)
+    for thread, name in names.items():
+        if thread[0] == renderer and name == "CrRendererMain":
+            roles[thread] = "main thread"
+        elif thread[0] == renderer and name.startswith("ThreadPool"):
+            roles[thread] = "V8 background"
+    busy: dict[str, float] = defaultdict(float)
+    ends: dict[tuple, float] = {}
+    tasks = sorted((e for e in events if e.get("ph") == "X" and e.get("name") in TOP_LEVEL and "dur" in e),
+                   key=lambda e: e["ts"])
+    for task in tasks:
+        thread = (task["pid"], task["tid"])
+        role = roles.get(thread)
+        start, end = max(task["ts"], navigation_us), min(task["ts"] + task["dur"], popup_us)
+        if role is None or end <= start or task["ts"] < ends.get(thread, 0):
+            continue  # another thread, outside the window, or nested in a task already counted
+        ends[thread] = task["ts"] + task["dur"]
+        busy[role] += (end - start) / 1000
+    return {role: round(busy[role]) for role in ROLES}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--visits", type=int, default=5)
+    args = parser.parse_args()
+    with served_chromium() as (browser, base_url), new_profile(browser) as context:
+        notebook_id = f"bench-{uuid.uuid4().hex[:10]}"
+        first = NotebookPage(context.new_page(), base_url)
+        first.open(notebook_id)
+        first.set_cell(1, "import os\n")
+        first.type(1, "os.pa")
+        first.wait_for_option("path", timeout_ms=60_000)
+        first.wait_until_all_answered()
+        first.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced")
+        first.page.close()
+        visits = []
+        for number in range(1, args.visits + 1):
+            visits.append(traced_visit(context, base_url, notebook_id))
+            print(f"  visit {number}/{args.visits} done", flush=True)
+    medians = {
+        "marks_ms": {m: statistics.median(v["marks_ms"][m] for v in visits) for m in MARKS
+                     if all(m in v["marks_ms"] for v in visits)},
+        "busy_ms": {r: statistics.median(v["busy_ms"][r] for v in visits) for r in ROLES},
+    }
+    out = write_results("start-trace", {"medians": medians, "visits": visits})
+    print(f"a revisited notebook, typing at once: medians of {args.visits} traced visits (profile on disk)")
+    print("  ms after navigation: " + ", ".join(f"{m} {ms:.0f}" for m, ms in medians["marks_ms"].items()))
+    print("  ms busy until the popup: " + ", ".join(f"{r} {ms:.0f}" for r, ms in medians["busy_ms"].items()))
+    print(f"  written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
