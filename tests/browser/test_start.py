@@ -87,6 +87,21 @@ def test_on_a_revisit_the_kernel_starts_after_the_page_unless_a_cell_runs_first(
     notebook.assert_no_errors()
 
 
+def test_a_page_start_that_hangs_holds_a_revisited_notebooks_kernel_back_for_seconds_only(
+        context, base_url, notebook_id):
+    NotebookPage(context.new_page(), base_url).open(notebook_id)  # visited: the store is in OPFS
+    held = []  # the page's snapshot files never come: its start hangs
+    context.route("**/snapshots/page.files", lambda route: held.append(route))
+    notebook = NotebookPage(context.new_page(), base_url)
+    notebook.open(notebook_id, wait_ready=False)
+    expect(notebook.page.locator("#kernel-status")).to_have_attribute("data-state", "ready", timeout=60_000)
+    assert held and notebook.page.locator("#completion-status").get_attribute("data-state") == "starting"
+    marks = notebook.page.evaluate(MARKS)
+    assert "python-started" not in marks and marks["kernel-launched"] >= 3000, marks
+    while held:
+        held.pop().continue_()
+
+
 def test_kernels_restored_from_one_snapshot_draw_different_random_numbers(open_notebook):
     draws = []
     for _ in range(2):
