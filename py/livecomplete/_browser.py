@@ -234,7 +234,11 @@ def start(config: JsProxy) -> PageSession:
         if kernel.last_call_ms is not None:
             timings.record(completion_id, jediMs=kernel.last_call_ms)
 
-    agent = KernelAgent(store, kernel, agent_id=config.clientId, options=options, on_computed=on_computed)
+    agent = KernelAgent(
+        store, kernel, agent_id=config.clientId, options=options, on_computed=on_computed,
+        # Asked only once a request is dispatched, after the client below exists.
+        still_wanted=lambda completion_id: client.waits_for(completion_id),
+    )
     # Starts the agent, or keeps it standing by while a remote kernel serves the notebook.
     handover = Handover(store, agent, on_change=config.onRemoteKernel)
     handover.start()

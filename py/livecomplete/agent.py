@@ -12,7 +12,8 @@ the agent's earlier computation. Each answer computed in the kernel's namespace 
 a `v1.CompletionNamespace` naming it, so pages answer an identical request from the store
 (`client`), across visits and tabs. A request superseded by a newer one from the same
 cell is never computed: it is answered with `timeout` and no suggestions, together with the
-others superseded within `supersededFlushMs`.
+others superseded within `supersededFlushMs`. So is one its asker no longer waits for (a page's
+own client says so: `still_wanted`), such as a word's request whose word the store answered.
 """
 
 from __future__ import annotations
@@ -69,8 +70,8 @@ class KernelBackend(Protocol):
 
 
 # How an answer was made, for logs: by Jedi, from an identical earlier computation, superseded
-# by a newer request of its cell, local suggestions because the kernel could not answer, or the
-# kernel raised.
+# by a newer request of its cell (or abandoned by its asker), local suggestions because the kernel
+# could not answer, or the kernel raised.
 How = Literal["computed", "reused", "superseded", "local", "error"]
 
 
@@ -97,8 +98,12 @@ class KernelAgent:
         clock: Callable[[], float] = now_ms,
         on_computed: Callable[[str, float], None] | None = None,
         on_answered: Callable[[Answered], None] | None = None,
+        still_wanted: Callable[[str], bool] = lambda completion_id: True,
     ) -> None:
         self.agent_id = agent_id
+        # Whether the asker still waits for a request's answer (by completion id); only a page's
+        # own client can tell, so a remote kernel computes every newest request.
+        self._still_wanted = still_wanted
         # A page's agent answers the page's own requests (requestedBy == agent_id); a remote
         # kernel's answers everyone's.
         self.serves_everyone = serves_everyone
@@ -198,7 +203,8 @@ class KernelAgent:
         task.add_done_callback(self._tasks.discard)
 
     def _superseded(self, request: CompletionRequest) -> bool:
-        return self._newest[_lane(request)][2] != request.completion_id
+        """A newer request of its lane came, or its asker stopped waiting: no need to compute it."""
+        return self._newest[_lane(request)][2] != request.completion_id or not self._still_wanted(request.completion_id)
 
     async def _dispatch(self) -> None:
         fresh, self._undispatched = self._undispatched, []

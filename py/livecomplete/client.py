@@ -78,6 +78,13 @@ class CompletionClient:
         # a kernel serves again (a sync backend came back, say), which ends the back-off.
         self._stop_watching_late: Unsubscribe | None = None
         self._words: dict[str, WordAnswer] = {}  # per cell: the word being typed and its answer
+        self._waiting: set[str] = set()  # completion ids whose answer someone here still waits for
+
+    def waits_for(self, completion_id: str) -> bool:
+        """Whether this page still waits for the answer to request `completion_id`; once it does
+        not (the query was cancelled, or its word answered otherwise), the kernel agent can skip
+        computing it."""
+        return completion_id in self._waiting
 
     def namespace_changed(self) -> None:
         """The kernel's names changed (a cell ran, a restart): earlier answers may be wrong now."""
@@ -266,6 +273,7 @@ class CompletionClient:
         self._stop_late_watch()  # asking again: the back-off is over
         # Watch before committing: in one tab LiveStore answers subscriptions inside commit().
         unsubscribe = self._store.watch_response(request.completion_id, on_rows)
+        self._waiting.add(request.completion_id)
         try:
             committed = self._clock()
             self._store.commit_request(request)
@@ -283,6 +291,7 @@ class CompletionClient:
             self._watch_for_late_answer(request.completion_id)
             return None
         finally:
+            self._waiting.discard(request.completion_id)
             unsubscribe()
 
     def _watch_for_late_answer(self, completion_id: str) -> None:

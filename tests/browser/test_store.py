@@ -165,3 +165,37 @@ def test_a_word_typed_before_the_page_was_ready_is_answered_from_where_it_starte
     sources = [r["source"] for r in notebook.stored_events()["requests"]]
     assert "import os\nos.pat" not in sources, sources
     notebook.assert_no_errors()
+
+
+def test_a_request_whose_word_the_store_answered_meanwhile_is_not_computed(context, base_url, notebook_id):
+    """`o` is asked while the kernel starts; `os.` is then answered from the store. Nobody waits
+    for the `o` answer any more: it is answered `timeout` with nothing, not computed by Jedi
+    (nor completed locally)."""
+    first = NotebookPage(context.new_page(), base_url)
+    first.open(notebook_id)
+    first.set_cell(1, "import os\nos")  # pasted: only the dot is asked, not `o`
+    first.type(1, ".pa")
+    first.wait_for_option("path")
+    first.wait_until_all_answered()
+    first.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced")
+    first.page.close()
+    held = []  # the kernel's snapshot: it stays "starting" while held
+    context.route("**/snapshots/kernel.bin", lambda route: held.append(route))
+    notebook = NotebookPage(context.new_page(), base_url)
+    notebook.open(notebook_id, wait_ready=False)
+    expect(notebook.page.locator("#completion-status")).to_have_attribute("data-state", "ready", timeout=60_000)
+    notebook.set_cell(2, "import os\n")
+    notebook.type(2, "o")
+    asked_o = """() => window.livecomplete.storedEvents().requests
+      .find((r) => r.source === 'import os\\no' && r.requestedBy === window.livecomplete.clientId)?.id"""
+    notebook.page.wait_for_function(asked_o)
+    o_request = notebook.page.evaluate(asked_o)
+    notebook.type(2, "s.pa")
+    notebook.wait_for_option("path")  # from the store
+    while held:
+        held.pop().continue_()
+    notebook.wait_ready()
+    notebook.wait_until_all_answered()
+    answer = next(r for r in notebook.stored_events()["responses"] if r["id"] == o_request)
+    assert answer["status"] == "timeout" and list(answer["suggestions"]) == [], answer
+    notebook.assert_no_errors()

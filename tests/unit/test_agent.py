@@ -306,3 +306,17 @@ async def test_local_and_error_answers_name_no_namespace(store):
     await run_agent(store, FakeKernel("raise"), [request("c2", source="y.", cursor_position=2)])
     assert store.responses["c1"]["status"] == "timeout" and store.responses["c2"]["status"] == "error"
     assert store.namespaces == {}
+
+
+async def test_a_request_its_asker_no_longer_waits_for_is_answered_without_the_kernel(store):
+    kernel = FakeKernel()
+    agent = KernelAgent(store, kernel, agent_id="page-1", options=OPTIONS, clock=lambda: 5.0,
+                        still_wanted=lambda completion_id: completion_id != "abandoned")
+    agent.start()
+    store.commit_request(request("abandoned"))
+    store.commit_request(request("wanted", cell_id="cell-2", source="import os\nos.", cursor_position=13))
+    await agent.drain()
+    agent.stop()
+    assert kernel.calls == [("import os\nos.", 13)]
+    assert store.responses["abandoned"]["status"] == "timeout" and store.responses["abandoned"]["suggestions"] == []
+    assert store.responses["wanted"]["status"] == "success"

@@ -431,3 +431,18 @@ async def test_a_words_stored_start_does_not_serve_a_cut_answer_an_explicit_requ
         "cell-1", source, 15, explicit=why == "explicit")
     assert [o["label"] for o in result["options"]] == ["path"]
     assert [r["completionId"] for r in store.requests] == ["dot", "c1"]
+
+
+async def test_a_words_request_answered_otherwise_is_no_longer_waited_for(store):
+    # `o` asked the kernel (no answer yet); the person typed `os.`, which the store answers: the
+    # `o` request's answer would serve nobody, and the kernel agent may skip computing it.
+    stored(store, "dot", "import os\nos.", 13, "fresh", [{"text": "path", "kind": "module"}])
+    client = namespaced_client(store, "fresh")
+    typed_o = asyncio.ensure_future(client.complete("cell-1", "import os\no", 11))
+    await asyncio.sleep(0.01)
+    assert [r["completionId"] for r in store.requests] == ["dot", "c1"] and client.waits_for("c1")
+    typed_o.cancel()  # CodeMirror aborts a query when the person types on
+    result = await client.complete("cell-1", "import os\nos.", 13)
+    assert [o["label"] for o in result["options"]] == ["path"]
+    await asyncio.sleep(0.01)  # the cancelled wait unwinds
+    assert not client.waits_for("c1")
