@@ -37,7 +37,7 @@ def burst_answers(tab, prefix="burst-"):
     return {r["id"]: r for r in tab.stored_events()["responses"] if r["id"].startswith(prefix)}
 
 
-def test_a_burst_is_answered_once_per_request_and_mostly_without_the_kernel(open_notebook, notebook_id):
+def test_a_burst_in_a_pages_name_is_answered_once_per_request_without_the_kernel(open_notebook, notebook_id):
     victim = open_notebook(notebook_id)
     other = open_notebook(notebook_id)
     for tab in (victim, other):
@@ -64,17 +64,11 @@ def test_a_burst_is_answered_once_per_request_and_mostly_without_the_kernel(open
             if completion_id.startswith("burst-"):
                 committed[completion_id] = committed.get(completion_id, 0) + count
     assert len(committed) == BURST and set(committed.values()) == {1}
+    # The victim's page never asked these (another tab wrote them in its name): nobody there
+    # waits for them, so its agent answers each without the kernel, `timeout` with nothing.
     seen_by_other = burst_answers(other)
-    newest = {f"burst-{BURST - 1 - i}" for i in range(len(CELLS))}
-    for completion_id in newest:
-        assert seen_by_other[completion_id]["status"] == "success"
-        assert "path" in [s["text"] for s in seen_by_other[completion_id]["suggestions"]]
-    # The burst arrives in pulls over seconds; the newest request *so far* of a cell is computed,
-    # the rest are answered without Jedi. Most never reach the kernel. How many pulls there are
-    # depends on the machine's load (once, in a full run, more than a fifth were computed).
-    computed = [i for i, r in seen_by_other.items() if r["status"] == "success"]
-    assert len(computed) < BURST // 2, len(computed)
-    assert {r["status"] for i, r in seen_by_other.items() if i not in computed} == {"timeout"}
+    assert {r["status"] for r in seen_by_other.values()} == {"timeout"}
+    assert not any(list(r["suggestions"]) for r in seen_by_other.values())
     expect(victim.page.locator("#kernel-status")).to_have_attribute("data-state", "ready")
 
 
@@ -109,9 +103,8 @@ def test_a_5000_request_burst_is_answered_once_each_and_leaves_nothing_behind(op
     committed = {i: n for i, n in notebook.page.evaluate("window.answersCommitted").items() if i.startswith("big-")}
     assert len(committed) == BIG_BURST and set(committed.values()) == {1}
     answers = burst_answers(notebook, "big-")
-    for completion_id in (f"big-{BIG_BURST - 1 - i}" for i in range(len(CELLS))):
-        assert answers[completion_id]["status"] == "success"  # the newest of each cell
-    assert sum(r["status"] == "success" for r in answers.values()) <= 10  # the rest never reached Jedi
+    # Committed in the page's name but not by its client: nobody waits for them, none reach Jedi.
+    assert {r["status"] for r in answers.values()} == {"timeout"}
 
     # LiveStore's leader saves the burst at its own pace (~100 events/s here). Its head keeps
     # moving, so the page never mistakes the backlog for a store that stopped saving.
