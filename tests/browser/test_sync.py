@@ -80,7 +80,16 @@ def settle(notebook, kernel):
     notebook.wait_until_all_answered()
     ids = {r["id"] for r in notebook.stored_events()["requests"] if r["requestedBy"] == notebook.client_id()}
     for completion_id in ids - {a["id"] for a in kernel.answers()}:
-        kernel.wait_for_line(f"answered {completion_id} ", timeout_s=30)
+        try:
+            kernel.wait_for_line(f"answered {completion_id} ", timeout_s=30)
+        except AssertionError as error:
+            # Answered, but not by the remote kernel: say what the page saw (did its own agent
+            # take over, was it connected, which answers did its own kernel compute).
+            seen = notebook.page.evaluate("""() => ({
+              remoteKernel: window.livecomplete.remoteKernel, syncConnected: window.livecomplete.syncConnected,
+              computedHere: window.livecomplete.timings().filter((t) => 'kernelMs' in t).map((t) => t.completionId),
+              answers: window.livecomplete.storedEvents().responses.map((r) => [r.id, r.status]) })""")
+            raise AssertionError(f"{error}\nthe page saw: {seen}") from None
 
 
 def answers_by_page(notebook):
