@@ -101,14 +101,8 @@ POINTS = [
     ("", "print(g", "greet"),
 ]
 KINDS = ("computed", "reused", "refiltered")
-# How each part started, and when the page's start marks (web/src/livecomplete.js, kernel.js) came.
-START_MARKS = """() => ({
-  page: window.livecomplete.pythonStart,
-  kernel: window.livecomplete.kernel.info.snapshot,
-  marks: Object.fromEntries(performance.getEntriesByType('mark')
-    .filter((m) => m.name.startsWith('livecomplete:'))
-    .map((m) => [m.name.slice('livecomplete:'.length), Math.round(m.startTime)])),
-})"""
+# How each part started (from a snapshot or not).
+STARTS = "({ page: window.livecomplete.pythonStart, kernel: window.livecomplete.kernel.info.snapshot })"
 MARKS = ("python-started", "store-opened", "kernel-launched", "kernel-ready", "popup shown")
 CHROMIUM_FLAGS = ("--js-flags=--expose-gc", "--enable-precise-memory-info")
 
@@ -167,11 +161,12 @@ def first_completion_s(notebook: NotebookPage, notebook_id: str, options: dict, 
     popup_ms = notebook.page.evaluate("performance.now()")
     notebook.page.keyboard.press("Escape")
     notebook.wait_ready()
-    starts = notebook.page.evaluate(START_MARKS)
+    starts = notebook.page.evaluate(STARTS)
+    marks = {**notebook.start_marks(), "popup shown": popup_ms}
     return {
         "first_s": seconds,
         "restored": starts["page"]["restored"] and starts["kernel"]["restored"],
-        "marks_ms": {**starts["marks"], "popup shown": round(popup_ms)},
+        "marks_ms": {mark: round(ms) for mark, ms in marks.items()},
     }
 
 

@@ -7,8 +7,8 @@ start marks, the first key and the popup came (ms after navigation), and how lon
 busy until the popup: the page's main thread, LiveStore's shared and leader workers, the kernel
 worker, and V8's background threads (WebAssembly tier-up, garbage collection), as the wall time
 of the trace's top-level tasks. That includes time a task waited for one of the 2 cores, so the
-rows can add up to more than 2 x the time to the popup. Prints the medians, writes JSON to bench-results/. A benchmark: it asserts
-nothing.
+rows can add up to more than 2 x the time to the popup. Prints the medians, writes JSON to
+bench-results/. A benchmark: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -30,12 +30,6 @@ WORKER_ROLES = (("make-shared-worker", "LiveStore shared worker"), ("livestore.w
                 ("kernel.worker", "kernel worker"))
 ROLES = ("main thread", "LiveStore shared worker", "LiveStore leader worker", "kernel worker", "V8 background")
 MARKS = ("python-started", "store-opened", "kernel-launched", "first key", "popup shown", "kernel-ready")
-PAGE_TIMES = """() => ({
-  marks: Object.fromEntries(performance.getEntriesByType('mark')
-    .filter((m) => m.name.startsWith('livecomplete:'))
-    .map((m) => [m.name.slice('livecomplete:'.length), m.startTime])),
-  firstKey: window.__firstKey ?? null,
-})"""
 FIRST_KEY = """document.addEventListener('keydown', (e) => {
   if (e.key === 'o' && window.__firstKey === undefined) window.__firstKey = performance.now()
 }, true)"""
@@ -56,9 +50,9 @@ def traced_visit(context, base_url: str, notebook_id: str) -> dict:
     popup_ms = page.evaluate("performance.now()")
     events = read_trace(page, session)
     notebook.wait_ready()
-    times = page.evaluate(PAGE_TIMES)
+    first_key = page.evaluate("window.__firstKey ?? null")
+    marks = {**notebook.start_marks(), "first key": first_key, "popup shown": popup_ms}
     page.close()
-    marks = {**times["marks"], "first key": times["firstKey"], "popup shown": popup_ms}
     return {"marks_ms": {k: round(v) for k, v in marks.items() if v is not None},
             "busy_ms": busy_until(events, marks["python-started"], popup_ms)}
 
@@ -128,7 +122,7 @@ def main() -> int:
         first.type(1, "os.pa")
         first.wait_for_option("path", timeout_ms=60_000)
         first.wait_until_all_answered()
-        first.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced")
+        first.wait_until_saved()
         first.page.close()
         visits = []
         for number in range(1, args.visits + 1):

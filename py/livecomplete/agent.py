@@ -204,7 +204,8 @@ class KernelAgent:
 
     def _superseded(self, request: CompletionRequest) -> bool:
         """A newer request of its lane came, or its asker stopped waiting: no need to compute it."""
-        return self._newest[_lane(request)][2] != request.completion_id or not self._still_wanted(request.completion_id)
+        newest = self._newest[_lane(request)][2]
+        return newest != request.completion_id or not self._still_wanted(request.completion_id)
 
     async def _dispatch(self) -> None:
         fresh, self._undispatched = self._undispatched, []

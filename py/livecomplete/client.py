@@ -29,7 +29,7 @@ from .hints import should_complete, to_completion_result
 from .offsets import utf16_length, utf16_to_index
 from .options import Options
 from .store import CompletionStore, Unsubscribe
-from .word_answers import WordAnswer, WordSpot, narrowed, word_spot
+from .word_answers import WordAnswer, WordSpot, may_be_cut, narrowed, word_spot
 
 __all__ = ["CompletionClient"]
 
@@ -187,7 +187,8 @@ class CompletionClient:
                 requested_by=self.requested_by,
                 timestamp=self._clock(),
             )
-            response = self._stored_answer(request.source, request.cursor_position) or await self._ask(request)
+            stored = self._stored_answer(self._answering_namespace(), request.source, request.cursor_position)
+            response = stored or await self._ask(request)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -219,7 +220,8 @@ class CompletionClient:
         """The store's answer to this request, or else to the request made where this word
         started (its first letter, or the dot before it), which narrowed serves it: a word typed
         before the page was ready, say. With where it was asked."""
-        stored = self._stored_answer(source, cursor)
+        namespace = self._answering_namespace()
+        stored = self._stored_answer(namespace, source, cursor)
         if stored is not None:
             return spot, stored
         if explicit or not self.options.reuse_answers:
@@ -228,19 +230,22 @@ class CompletionClient:
         for typed in (1, 0):
             if typed >= len(spot.prefix):
                 continue
-            earlier = dataclasses.replace(spot, prefix=spot.prefix[:typed])
-            text_before = spot.before_word + earlier.prefix
-            stored = self._stored_answer(text_before + spot.after_cursor, utf16_length(text_before))
+            text_before = spot.before_word + spot.prefix[:typed]
+            stored = self._stored_answer(namespace, text_before + spot.after_cursor, utf16_length(text_before))
             if stored is None:
                 continue
-            if WordAnswer(earlier, _answered(stored), self.options.max_suggestions).serves(spot):
-                return earlier, stored
-            return None  # cut short: the options for this word may be among those cut
+            if may_be_cut(stored, self.options.max_suggestions):
+                return None  # the options for this word may be among those cut
+            return dataclasses.replace(spot, prefix=spot.prefix[:typed]), stored
         return None
 
-    def _stored_answer(self, source: str, cursor: int) -> CompletionResponse | None:
-        """The store's answer to this very request in the kernel's current namespace, if any."""
-        namespace = self._namespace() if self.options.reuse_stored_answers else None
+    def _answering_namespace(self) -> str | None:
+        """The kernel namespace whose stored answers serve now; None: none do (unknown, or
+        `reuseStoredAnswers` is off)."""
+        return self._namespace() if self.options.reuse_stored_answers else None
+
+    def _stored_answer(self, namespace: str | None, source: str, cursor: int) -> CompletionResponse | None:
+        """The store's answer to this very request computed in `namespace`, if any."""
         if namespace is None:
             return None
         try:

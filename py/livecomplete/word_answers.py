@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from .events import CompletionResponse, Suggestion
 from .hints import completion_prefix
 
-__all__ = ["WordAnswer", "WordSpot", "narrowed", "word_spot"]
+__all__ = ["WordAnswer", "WordSpot", "may_be_cut", "narrowed", "word_spot"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +48,12 @@ def narrowed(suggestions: Sequence[Suggestion], prefix: str) -> list[Suggestion]
     return [s for s in suggestions if s.text.casefold().startswith(folded)]
 
 
+def may_be_cut(response: CompletionResponse | None, max_suggestions: int) -> bool:
+    """Whether an answer is full (`max_suggestions` options) and so may have been cut: then it
+    does not cover a longer prefix (the options for it may be among those cut)."""
+    return response is not None and len(response.suggestions) >= max_suggestions
+
+
 @dataclasses.dataclass
 class WordAnswer:
     """A request made at `spot`, answered or still on its way (`answer`)."""
@@ -65,7 +71,5 @@ class WordAnswer:
         if not spot.prefix.casefold().startswith(self.spot.prefix.casefold()):
             return False
         if spot.prefix != self.spot.prefix and self.answer.done() and not self.answer.cancelled():
-            response = self.answer.result()
-            if response is not None and len(response.suggestions) >= self.max_suggestions:
-                return False
+            return not may_be_cut(self.answer.result(), self.max_suggestions)
         return True

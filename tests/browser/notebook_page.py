@@ -157,6 +157,17 @@ class NotebookPage:
     def read_opfs_directory(self, name: str) -> dict[str, str]:
         return self.page.evaluate(READ_OPFS_DIRECTORY, name)
 
+    def start_marks(self) -> dict[str, float]:
+        """ms after navigation of the page's `livecomplete:*` performance marks, by name
+        without the prefix (`python-started`, `store-opened`, `kernel-launched`, ...)."""
+        return self.page.evaluate("""() => Object.fromEntries(performance.getEntriesByType('mark')
+          .filter((m) => m.name.startsWith('livecomplete:'))
+          .map((m) => [m.name.slice('livecomplete:'.length), m.startTime]))""")
+
+    def wait_until_saved(self, timeout_ms: float = 30_000) -> None:
+        """The store has saved (and synced) every event this page committed."""
+        self.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced", timeout=timeout_ms)
+
     def wait_until_all_answered(self, timeout_ms: float = 30_000) -> None:
         """Every request this page's store holds has an answer."""
         self.page.wait_for_function(

@@ -108,7 +108,7 @@ def test_a_5000_request_burst_is_answered_once_each_and_leaves_nothing_behind(op
 
     # LiveStore's leader saves the burst at its own pace (~100 events/s here). Its head keeps
     # moving, so the page never mistakes the backlog for a store that stopped saving.
-    notebook.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced", timeout=300_000)
+    notebook.wait_until_saved(timeout_ms=300_000)
     assert notebook.page.locator("#storage-problem").count() == 0
 
     # Nothing grows per request: no proxy left unreleased, no Python object kept per request.

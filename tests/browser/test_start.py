@@ -48,10 +48,6 @@ def test_typing_before_the_page_is_ready_gets_the_kernels_answer_once_it_is(cont
         notebook.page.close()
 
 
-MARKS = """() => Object.fromEntries(performance.getEntriesByType('mark')
-  .filter((m) => m.name.startsWith('livecomplete:')).map((m) => [m.name.replace('livecomplete:', ''), m.startTime]))"""
-
-
 def test_on_a_revisit_the_kernel_starts_after_the_page_unless_a_cell_runs_first(context, base_url, notebook_id):
     """A new notebook's kernel starts at once (its answers are needed); a revisited one's after
     the page (the first completion is in the store); a cell run while the page is still
@@ -59,7 +55,7 @@ def test_on_a_revisit_the_kernel_starts_after_the_page_unless_a_cell_runs_first(
     for visit in ("new", "revisited"):
         notebook = NotebookPage(context.new_page(), base_url)
         notebook.open(notebook_id)
-        marks = notebook.page.evaluate(MARKS)
+        marks = notebook.start_marks()
         if visit == "new":
             assert marks["kernel-launched"] < marks["store-opened"], marks
         else:
@@ -96,7 +92,7 @@ def test_a_page_start_that_hangs_holds_a_revisited_notebooks_kernel_back_for_sec
     notebook.open(notebook_id, wait_ready=False)
     expect(notebook.page.locator("#kernel-status")).to_have_attribute("data-state", "ready", timeout=60_000)
     assert held and notebook.page.locator("#completion-status").get_attribute("data-state") == "starting"
-    marks = notebook.page.evaluate(MARKS)
+    marks = notebook.start_marks()
     assert "python-started" not in marks and marks["kernel-launched"] >= 3000, marks
     while held:
         held.pop().continue_()

@@ -41,7 +41,7 @@ def test_events_survive_a_reload(open_notebook):
     notebook = open_notebook()
     complete_os_path(notebook)
     # What LiveStore has saved (it saves after commit() returns) is what a reload must find.
-    notebook.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced")
+    notebook.wait_until_saved()
     before = notebook.stored_events()
     notebook.reload()
     after = notebook.stored_events()
@@ -108,7 +108,7 @@ def visit_asking_os_path(context, base_url, notebook_id, also=lambda notebook: N
     visit.type(1, "os.pa")
     visit.wait_for_option("path")
     visit.wait_until_all_answered()
-    visit.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced")
+    visit.wait_until_saved()
     visit.page.close()
 
 
@@ -177,7 +177,7 @@ def test_a_request_whose_word_the_store_answered_meanwhile_is_not_computed(conte
     first.type(1, ".pa")
     first.wait_for_option("path")
     first.wait_until_all_answered()
-    first.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced")
+    first.wait_until_saved()
     first.page.close()
     held = []  # the kernel's snapshot: it stays "starting" while held
     context.route("**/snapshots/kernel.bin", lambda route: held.append(route))
