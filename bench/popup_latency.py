@@ -13,7 +13,8 @@ the moment the expected option is in the popup's DOM. Each point is sorted by wh
   new request;
 - refiltered: CodeMirror narrowed the list already on screen (`validFor`); no query at all.
 
-Also: page open -> first completion, cold (a new browser profile) and warm (the same notebook
+Also: page open -> first completion (from navigation to the option in the popup's DOM, timed in
+the page), cold (a new browser profile) and warm (the same notebook
 reopened in that profile), typing once the page says it is ready, and warm typing at once (as soon
 as the editor takes keys). Each run has its own profile on disk, as a person's browser has (HTTP
 cache and compiled code kept); `--incognito` runs in incognito contexts instead, which keep no
@@ -147,24 +148,27 @@ def measure_point(notebook: NotebookPage, before: str, typed: str, expected: str
 
 
 def first_completion_s(notebook: NotebookPage, notebook_id: str, options: dict, *, at_once: bool = False) -> dict:
-    """Seconds from opening the page to the first popup (os.pa -> path); whether it started from
-    snapshots; and when (ms after navigation) the page's start marks and the popup came.
+    """Seconds from navigation to the first popup (os.pa -> path), seen in the page as the option
+    shows (Playwright's own wait polls up to 500 ms apart); whether it started from snapshots;
+    and when (ms after navigation) the page's start marks and the popup came.
 
     By default the person waits until the page says it is ready, then types. `at_once`: they
     click into the cell and type as soon as the editor is there, as people do."""
     opened = time.perf_counter()
     notebook.open(notebook_id, options, wait_ready=not at_once)
+    notebook.watch_popup(1, "import os\nos.pa", "path")
     notebook.set_cell(1, "import os\n")
     notebook.type(1, "os.pa", delay_ms=HUMAN_KEY_DELAY_MS)
     notebook.wait_for_option("path", timeout_ms=60_000)
-    seconds = time.perf_counter() - opened
-    popup_ms = notebook.page.evaluate("performance.now()")
+    seen_by_wait_s = time.perf_counter() - opened  # what this benchmark reported until 2026-11-26
+    popup_ms = notebook.popup_shown_at()
     notebook.page.keyboard.press("Escape")
     notebook.wait_ready()
     starts = notebook.page.evaluate(STARTS)
     marks = {**notebook.start_marks(), "popup shown": popup_ms}
     return {
-        "first_s": seconds,
+        "first_s": popup_ms / 1000,
+        "seen_by_wait_s": seen_by_wait_s,
         "restored": starts["page"]["restored"] and starts["kernel"]["restored"],
         "marks_ms": {mark: round(ms) for mark, ms in marks.items()},
     }
@@ -201,6 +205,8 @@ def run_in(context, base_url: str, options: dict) -> dict:
         "cold_first_completion_s": cold["first_s"],
         "warm_first_completion_s": warm["first_s"],
         "warm_typing_at_once_s": warm_at_once["first_s"],
+        "first_completion_seen_by_wait_s": {"cold": cold["seen_by_wait_s"], "warm": warm["seen_by_wait_s"],
+                                             "warm_at_once": warm_at_once["seen_by_wait_s"]},
         "started_from_snapshots": cold["restored"] and warm["restored"] and warm_at_once["restored"],
         "warm_at_once_marks_ms": warm_at_once["marks_ms"],
         "points": points,
@@ -226,6 +232,9 @@ def summarize(runs: list[dict]) -> dict:
         "cold_first_completion_ms": figures([r["cold_first_completion_s"] * 1000 for r in runs]),
         "warm_first_completion_ms": figures([r["warm_first_completion_s"] * 1000 for r in runs]),
         "warm_typing_at_once_ms": figures([r["warm_typing_at_once_s"] * 1000 for r in runs]),
+        "first_completion_seen_by_wait_ms": {
+            visit: figures([r["first_completion_seen_by_wait_s"][visit] * 1000 for r in runs])
+            for visit in ("cold", "warm", "warm_at_once")},
         "started_from_snapshots": all(r["started_from_snapshots"] for r in runs),
         "warm_at_once_marks_ms": {
             mark: statistics.median(r["warm_at_once_marks_ms"][mark] for r in runs) for mark in MARKS},
@@ -305,6 +314,8 @@ def main() -> int:
           f"started from snapshots: {report['started_from_snapshots']}")
     marks = ", ".join(f"{mark} {ms:.0f}" for mark, ms in report["warm_at_once_marks_ms"].items())
     print(f"  warm, typing at once, medians in ms after navigation: {marks}")
+    seen = ", ".join(f"{visit} {row['median']:.0f}" for visit, row in report["first_completion_seen_by_wait_ms"].items())
+    print(f"  first completions as Playwright's polling wait saw them (p50 ms; reported until 2026-11-26): {seen}")
     print(f"  written to {out} and {chart}")
     return 0
 

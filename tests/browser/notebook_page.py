@@ -58,6 +58,18 @@ COUNT_COMMITS = """() => {
   }
 }"""
 
+# Records when (ms after navigation) the popup first shows an option labelled `label` while cell
+# `index` holds `text`, from the DOM change itself: Playwright's waits poll 20-500 ms apart.
+WATCH_POPUP = """([index, text, label]) => {
+  window.__popupShownAt = null
+  const done = () => document.querySelectorAll('.cell')[index]?.cell?.view.state.doc.toString() === text &&
+    [...document.querySelectorAll('.cm-tooltip-autocomplete .cm-completionLabel')].some((l) => l.textContent === label)
+  const observer = new MutationObserver(() => {
+    if (done()) { window.__popupShownAt = performance.now(); observer.disconnect() }
+  })
+  observer.observe(document.body, { subtree: true, childList: true, characterData: true })
+}"""
+
 
 class NotebookPage:
     def __init__(self, page: Page, base_url: str) -> None:
@@ -140,6 +152,14 @@ class NotebookPage:
         option = self.popup.locator("li").filter(has=exact).first
         expect(option).to_be_visible(timeout=timeout_ms)
         return option
+
+    def watch_popup(self, index: int, text: str, label: str) -> None:
+        """Start timing the popup: `popup_shown_at()` is then when (ms after navigation) it first
+        showed `label` with cell `index` holding `text`. Arm it before the typing that makes `text`."""
+        self.page.evaluate(WATCH_POPUP, [index, text, label])
+
+    def popup_shown_at(self) -> float | None:
+        return self.page.evaluate("window.__popupShownAt")
 
     def popup_labels(self) -> list[str]:
         return self.popup.locator(".cm-completionLabel").all_inner_texts()
