@@ -52,6 +52,9 @@ class WorkerKernel:
     def mark_unresponsive(self, reason: str) -> None:
         self._handle.markUnresponsive(reason)
 
+    def wanted(self) -> None:
+        self._handle.launch()
+
     def namespace(self) -> str | None:
         launch_id, cells_run = self._handle.launchId, self._handle.cellsRun
         if not isinstance(launch_id, str) or not isinstance(cells_run, int):

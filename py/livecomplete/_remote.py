@@ -49,6 +49,9 @@ class InProcessKernel:
     def mark_unresponsive(self, reason: str) -> None:
         log.warning("the kernel is not responding: %s", reason)
 
+    def wanted(self) -> None:
+        pass  # always running
+
     async def complete(self, source: str, cursor: int) -> Sequence[Suggestion]:
         return self._kernel.complete(source, cursor)
 

@@ -68,6 +68,10 @@ class KernelBackend(Protocol):
         """Names the namespace completions are computed in now: FRESH_NAMESPACE until a cell
         runs, then a name unique to this kernel and the cells it ran; None when unknown."""
 
+    def wanted(self) -> None:
+        """A request needs the kernel: start it now if its start is being held back (a page's
+        kernel on a revisited notebook waits for the page's start and a pause in typing)."""
+
 
 # How an answer was made, for logs: by Jedi, from an identical earlier computation, superseded
 # by a newer request of its cell (or abandoned by its asker), local suggestions because the kernel
@@ -277,6 +281,7 @@ class KernelAgent:
             return answered(kept, "success", "reused", namespace=namespace)
         reason = self._kernel.unavailable_because()
         if reason == KERNEL_STARTING:
+            self._kernel.wanted()
             reason = await self._wait_while_starting()
             if self._superseded(request):  # typed on while the kernel started
                 return Answered(request, self._response(request, (), "timeout"), "superseded")

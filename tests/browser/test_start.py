@@ -83,6 +83,31 @@ def test_on_a_revisit_the_kernel_starts_after_the_page_unless_a_cell_runs_first(
     notebook.assert_no_errors()
 
 
+def test_on_a_revisit_typing_holds_the_kernel_back_until_a_completion_needs_it(context, base_url, notebook_id):
+    """While the person types answers the store has, a revisited notebook's kernel does not start
+    (it would slow the page); a word the store has no answer to starts it, and Jedi answers."""
+    first = NotebookPage(context.new_page(), base_url)
+    first.open(notebook_id)
+    complete_os_path(first)  # its answers, the highlighted option's description included, are stored
+    first.wait_until_all_answered()
+    first.wait_until_saved()
+    first.page.close()
+
+    notebook = NotebookPage(context.new_page(), base_url)
+    notebook.open(notebook_id, {"kernelStartPauseMs": 60_000}, wait_ready=False)  # never a pause
+    expect(notebook.page.locator("#completion-status")).to_have_attribute("data-state", "ready", timeout=60_000)
+    complete_os_path(notebook)  # from the store
+    kernel_status = notebook.page.locator("#kernel-status")
+    expect(kernel_status).to_contain_text("queued")
+    assert "kernel-launched" not in notebook.start_marks()
+    notebook.set_cell(2, "import json\n")
+    notebook.type(2, "json.du")
+    notebook.wait_for_option("dumps")
+    assert "kernel-launched" in notebook.start_marks()
+    expect(kernel_status).to_have_attribute("data-state", "ready")
+    notebook.assert_no_errors()
+
+
 def test_a_page_start_that_hangs_holds_a_revisited_notebooks_kernel_back_for_seconds_only(
         context, base_url, notebook_id):
     NotebookPage(context.new_page(), base_url).open(notebook_id)  # visited: the store is in OPFS

@@ -16,6 +16,10 @@ class FakeKernel:
         self.unresponsive = []
         self.current_namespace = "fresh"
         self.on_complete = lambda: None
+        self.wanted_times = 0
+
+    def wanted(self):
+        self.wanted_times += 1
 
     def unavailable_because(self):
         return self.unavailable
@@ -156,11 +160,18 @@ async def test_a_busy_kernel_is_not_asked_and_local_names_answer_at_once(store):
                                           "detail": "name in this cell (kernel busy running a cell)"}
 
 
-async def test_a_starting_kernel_is_waited_for_then_computes(store):
+async def test_a_starting_kernel_is_asked_to_start_now_waited_for_then_computes(store):
     kernel = FakeKernel(unavailable="kernel starting")
     asyncio.get_running_loop().call_later(0.03, setattr, kernel, "unavailable", None)
     await run_agent(store, kernel, [request("c1")])
     assert store.responses["c1"]["status"] == "success" and kernel.calls == [("os.", 3)]
+    assert kernel.wanted_times == 1  # a page's kernel held back on a revisit starts now
+
+
+async def test_a_ready_kernel_is_not_asked_to_start(store):
+    kernel = FakeKernel()
+    await run_agent(store, kernel, [request("c1")])
+    assert kernel.wanted_times == 0 and kernel.calls == [("os.", 3)]
 
 
 async def test_a_kernel_still_starting_after_the_timeout_gets_local_names(store):

@@ -2,8 +2,10 @@
 // and restarts it. States: 'starting', 'ready', 'busy' (running a cell), 'error' (failed to
 // start, or reported not responding by the kernel agent: a restart brings it back).
 //
-// The worker starts when `launchAfter` settles (the page's own start: see livecomplete.js), or
-// at the first call, whichever comes first; without `launchAfter`, at once.
+// The worker starts when `launchAfter` settles (on a revisit, the page's own start and a pause in
+// typing: see livecomplete.js), at the first call, or when `launch()` is called (the page's kernel
+// agent does, for a completion the store cannot answer), whichever comes first; without
+// `launchAfter`, at once.
 import KernelWorkerScript from './kernel.worker.js?worker'
 
 export class KernelWorker extends EventTarget {
@@ -27,7 +29,7 @@ export class KernelWorker extends EventTarget {
     super()
     this.#start = { type: 'start', baseUrl, optionsJson: JSON.stringify(options) }
     if (launchAfter) {
-      this.detail = 'queued behind the page'
+      this.detail = 'queued until the page has started and typing pauses'
       launchAfter.finally(() => this.launch())
     } else {
       this.launch()

@@ -69,17 +69,20 @@ export class Livecomplete extends EventTarget {
     this.syncUrl = syncUrl
     // Who asks: this page. Its own kernel agent answers the requests it makes.
     this.clientId = `page-${crypto.randomUUID().slice(0, 8)}`
-    // On a notebook visited before, the kernel starts once the page's own start is over (or at
-    // its first call): on 2 cores the two starts slow each other, and the first completion of a
-    // revisit waits for the page's start only (its answer is in the store). A new notebook needs
-    // the kernel's answers: it starts at once. A page start that hangs holds the kernel back for
-    // KERNEL_LAUNCH_LATEST_MS at most.
+    // On a notebook visited before, the kernel starts once the page's own start is over and the
+    // person pauses (`kernelStartPauseMs` without a key or a click), or as soon as something needs
+    // it: a cell run, a completion the store cannot answer (the kernel agent asks for it). On 2
+    // cores its start slows the page's and the keys typed meanwhile, and a revisit's first
+    // completions are in the store. A new notebook needs the kernel's answers: it starts at once.
+    // A page start that hangs holds the kernel back for KERNEL_LAUNCH_LATEST_MS at most.
     let pageStarted
     const pageStart = new Promise((resolve) => {
       pageStarted = resolve
-      setTimeout(resolve, KERNEL_LAUNCH_LATEST_MS)
     })
-    const launchAfter = hasCompletionStore(notebookId).then((visited) => visited && pageStart)
+    const pageStartOrHang = Promise.race([pageStart, delay(KERNEL_LAUNCH_LATEST_MS).then(() => 'hung')])
+    const launchAfter = hasCompletionStore(notebookId).then(
+      (visited) => visited && pageStartOrHang.then((how) => how !== 'hung' && pause(kernelStartPauseMs(options))),
+    )
     this.kernel = new KernelWorker({ baseUrl, options, launchAfter })
     // A cell ran (busy -> ready) or the kernel restarted (-> starting): its names changed. Not
     // on a start's progress, nor on ready after starting: a new kernel's names are the same.
@@ -409,4 +412,31 @@ async function describedInfo(describe, option) {
   const signature = described.detail && described.detail !== option.detail ? described.detail : null
   const text = [signature, described.documentation].filter(Boolean).join('\n\n')
   return text ? document.createTextNode(text) : null
+}
+
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Resolves once `ms` have passed without a key or a pointer press on the page. */
+function pause(ms) {
+  return new Promise((resolve) => {
+    let timer = null
+    const restart = () => {
+      clearTimeout(timer)
+      timer = setTimeout(paused, ms)
+    }
+    const paused = () => {
+      document.removeEventListener('keydown', restart, true)
+      document.removeEventListener('pointerdown', restart, true)
+      resolve()
+    }
+    document.addEventListener('keydown', restart, true)
+    document.addEventListener('pointerdown', restart, true)
+    restart()
+  })
+}
+
+/** `kernelStartPauseMs` (camelCase or snake_case, as Python accepts options); see options.py. */
+function kernelStartPauseMs(options) {
+  const ms = options?.kernelStartPauseMs ?? options?.kernel_start_pause_ms
+  return Number.isFinite(ms) && ms >= 0 ? ms : 300
 }
