@@ -55,9 +55,10 @@ class Options:
     jedi_budget_ms: int = 250
 
     # On a notebook visited before, the page's kernel starts once the page has started and the
-    # person has paused this long (no key, no click), or at once when a cell runs or a completion
-    # needs it: its start slows the keys typed meanwhile, and a revisit's first answers are in
-    # the store. The page reads it before Python starts (livecomplete.js keeps the same default).
+    # person has not pressed a key or clicked for this long (at once if they never did), or when
+    # a cell runs or a completion needs it: its start slows the keys typed meanwhile, and a
+    # revisit's first answers are in the store. The page reads it before Python starts
+    # (livecomplete.js keeps the same default).
     kernel_start_pause_ms: int = 300
 
     # 1: the kernel unpacks Pyodide's zipped stdlib into its in-memory file system at start;

@@ -93,10 +93,16 @@ def test_on_a_revisit_typing_holds_the_kernel_back_until_a_completion_needs_it(c
     first.wait_until_saved()
     first.page.close()
 
+    held = []  # the page's snapshot files: its start waits until the person is at work
+    context.route("**/snapshots/page.files", lambda route: held.append(route))
     notebook = NotebookPage(context.new_page(), base_url)
-    notebook.open(notebook_id, {"kernelStartPauseMs": 60_000}, wait_ready=False)  # never a pause
+    notebook.open(notebook_id, {"kernelStartPauseMs": 60_000}, wait_ready=False)  # no pause that long
+    notebook.set_cell(1, "import os\n")
+    while held:
+        held.pop().continue_()
     expect(notebook.page.locator("#completion-status")).to_have_attribute("data-state", "ready", timeout=60_000)
-    complete_os_path(notebook)  # from the store
+    notebook.type(1, "os.pa")
+    notebook.wait_for_option("path")  # from the store
     kernel_status = notebook.page.locator("#kernel-status")
     expect(kernel_status).to_contain_text("queued")
     assert "kernel-launched" not in notebook.start_marks()
@@ -106,6 +112,13 @@ def test_on_a_revisit_typing_holds_the_kernel_back_until_a_completion_needs_it(c
     assert "kernel-launched" in notebook.start_marks()
     expect(kernel_status).to_have_attribute("data-state", "ready")
     notebook.assert_no_errors()
+    context.unroute("**/snapshots/page.files")
+
+    # Opened and left alone: no typing to spare, the kernel starts as soon as the page has.
+    idle = NotebookPage(context.new_page(), base_url)
+    idle.open(notebook_id, {"kernelStartPauseMs": 60_000})
+    marks = idle.start_marks()
+    assert marks["kernel-launched"] < marks["store-opened"] + 1000, marks
 
 
 def test_a_page_start_that_hangs_holds_a_revisited_notebooks_kernel_back_for_seconds_only(

@@ -70,9 +70,9 @@ export class Livecomplete extends EventTarget {
     // Who asks: this page. Its own kernel agent answers the requests it makes.
     this.clientId = `page-${crypto.randomUUID().slice(0, 8)}`
     // On a notebook visited before, the kernel starts once the page's own start is over and the
-    // person pauses (`kernelStartPauseMs` without a key or a click), or as soon as something needs
-    // it: a cell run, a completion the store cannot answer (the kernel agent asks for it). On 2
-    // cores its start slows the page's and the keys typed meanwhile, and a revisit's first
+    // person is not typing (no key or click for `kernelStartPauseMs`), or as soon as something
+    // needs it: a cell run, a completion the store cannot answer (the kernel agent asks for it).
+    // On 2 cores its start slows the page's and the keys typed meanwhile, and a revisit's first
     // completions are in the store. A new notebook needs the kernel's answers: it starts at once.
     // A page start that hangs holds the kernel back for KERNEL_LAUNCH_LATEST_MS at most.
     let pageStarted
@@ -80,9 +80,13 @@ export class Livecomplete extends EventTarget {
       pageStarted = resolve
     })
     const pageStartOrHang = Promise.race([pageStart, delay(KERNEL_LAUNCH_LATEST_MS).then(() => 'hung')])
-    const launchAfter = hasCompletionStore(notebookId).then(
-      (visited) => visited && pageStartOrHang.then((how) => how !== 'hung' && pause(kernelStartPauseMs(options))),
-    )
+    const input = watchInput()
+    const launchAfter = hasCompletionStore(notebookId)
+      .then(async (visited) => {
+        if (!visited || (await pageStartOrHang) === 'hung') return
+        await input.pause(kernelStartPauseMs(options))
+      })
+      .finally(input.stop)
     this.kernel = new KernelWorker({ baseUrl, options, launchAfter })
     // A cell ran (busy -> ready) or the kernel restarted (-> starting): its names changed. Not
     // on a start's progress, nor on ready after starting: a new kernel's names are the same.
@@ -416,23 +420,32 @@ async function describedInfo(describe, option) {
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Resolves once `ms` have passed without a key or a pointer press on the page. */
-function pause(ms) {
-  return new Promise((resolve) => {
-    let timer = null
-    const restart = () => {
-      clearTimeout(timer)
-      timer = setTimeout(paused, ms)
-    }
-    const paused = () => {
-      document.removeEventListener('keydown', restart, true)
-      document.removeEventListener('pointerdown', restart, true)
-      resolve()
-    }
-    document.addEventListener('keydown', restart, true)
-    document.addEventListener('pointerdown', restart, true)
-    restart()
-  })
+/**
+ * When the person last pressed a key or a pointer on the page: `pause(ms)` resolves once `ms`
+ * have passed since then (at once when they have not touched the page); `stop()` stops watching.
+ */
+function watchInput() {
+  let last = -Infinity
+  const pressed = () => {
+    last = performance.now()
+  }
+  document.addEventListener('keydown', pressed, true)
+  document.addEventListener('pointerdown', pressed, true)
+  return {
+    pause: (ms) =>
+      new Promise((resolve) => {
+        const check = () => {
+          const left = last + ms - performance.now()
+          if (left <= 0) resolve()
+          else setTimeout(check, left)
+        }
+        check()
+      }),
+    stop: () => {
+      document.removeEventListener('keydown', pressed, true)
+      document.removeEventListener('pointerdown', pressed, true)
+    },
+  }
 }
 
 /** `kernelStartPauseMs` (camelCase or snake_case, as Python accepts options); see options.py. */
