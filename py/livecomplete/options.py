@@ -55,8 +55,8 @@ class Options:
     jedi_budget_ms: int = 250
 
     # On a notebook visited before, the page's kernel starts once the page has started and the
-    # person has not pressed a key or clicked for this long (at once if they never did), or when
-    # a cell runs or a completion needs it: its start slows the keys typed meanwhile, and a
+    # person, if they touched the page at all, has then pressed no key or pointer for this long
+    # (at once if they never touched it), or when a cell runs or a completion needs it: its start slows the keys typed meanwhile, and a
     # revisit's first answers are in the store. The page reads it before Python starts
     # (livecomplete.js keeps the same default).
     kernel_start_pause_ms: int = 300

@@ -70,8 +70,8 @@ export class Livecomplete extends EventTarget {
     // Who asks: this page. Its own kernel agent answers the requests it makes.
     this.clientId = `page-${crypto.randomUUID().slice(0, 8)}`
     // On a notebook visited before, the kernel starts once the page's own start is over and the
-    // person is not typing (no key or click for `kernelStartPauseMs`), or as soon as something
-    // needs it: a cell run, a completion the store cannot answer (the kernel agent asks for it).
+    // person is not at work (they have not touched the page, or pressed no key or pointer for
+    // `kernelStartPauseMs` since), or as soon as something needs it: a cell run, a completion the store cannot answer (the kernel agent asks for it).
     // On 2 cores its start slows the page's and the keys typed meanwhile, and a revisit's first
     // completions are in the store. A new notebook needs the kernel's answers: it starts at once.
     // A page start that hangs holds the kernel back for KERNEL_LAUNCH_LATEST_MS at most.
@@ -421,8 +421,9 @@ async function describedInfo(describe, option) {
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * When the person last pressed a key or a pointer on the page: `pause(ms)` resolves once `ms`
- * have passed since then (at once when they have not touched the page); `stop()` stops watching.
+ * Whether and when the person last pressed a key or a pointer on the page. `pause(ms)` resolves
+ * once they have pressed nothing for `ms` from the call on, or at once when they have not touched
+ * the page at all (someone who clicked into a cell is about to type); `stop()` stops watching.
  */
 function watchInput() {
   let last = -Infinity
@@ -434,8 +435,10 @@ function watchInput() {
   return {
     pause: (ms) =>
       new Promise((resolve) => {
+        if (last === -Infinity) return resolve()
+        const from = performance.now()
         const check = () => {
-          const left = last + ms - performance.now()
+          const left = Math.max(last, from) + ms - performance.now()
           if (left <= 0) resolve()
           else setTimeout(check, left)
         }
