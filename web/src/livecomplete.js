@@ -70,11 +70,12 @@ export class Livecomplete extends EventTarget {
     // Who asks: this page. Its own kernel agent answers the requests it makes.
     this.clientId = `page-${crypto.randomUUID().slice(0, 8)}`
     // On a notebook visited before, the kernel starts once the page's own start is over and the
-    // person is not at work (they have not touched the page, or pressed no key or pointer for
-    // `kernelStartPauseMs` since), or as soon as something needs it: a cell run, a completion the store cannot answer (the kernel agent asks for it).
-    // On 2 cores its start slows the page's and the keys typed meanwhile, and a revisit's first
-    // completions are in the store. A new notebook needs the kernel's answers: it starts at once.
-    // A page start that hangs holds the kernel back for KERNEL_LAUNCH_LATEST_MS at most.
+    // person is not at work (they have not touched the page, or have since pressed no key or
+    // pointer for `kernelStartPauseMs`), or as soon as something needs it: a cell run, a
+    // completion the store cannot answer (the kernel agent asks for it). On 2 cores its start
+    // slows the page's and the keys typed meanwhile, and a revisit's first completions are in the
+    // store. A new notebook needs the kernel's answers: it starts at once. A page start that
+    // hangs holds the kernel back for KERNEL_LAUNCH_LATEST_MS at most.
     let pageStarted
     const pageStart = new Promise((resolve) => {
       pageStarted = resolve
