@@ -102,8 +102,6 @@ POINTS = [
     ("", "print(g", "greet"),
 ]
 KINDS = ("computed", "reused", "refiltered")
-# How each part started (from a snapshot or not).
-STARTS = "({ page: window.livecomplete.pythonStart, kernel: window.livecomplete.kernel.info.snapshot })"
 MARKS = ("python-started", "store-opened", "kernel-launched", "kernel-ready", "popup shown")
 CHROMIUM_FLAGS = ("--js-flags=--expose-gc", "--enable-precise-memory-info")
 
@@ -164,7 +162,7 @@ def first_completion_s(notebook: NotebookPage, notebook_id: str, options: dict, 
     popup_ms = notebook.popup_shown_at()
     notebook.page.keyboard.press("Escape")
     notebook.wait_ready()
-    starts = notebook.page.evaluate(STARTS)
+    starts = notebook.starts()
     marks = {**notebook.start_marks(), "popup shown": popup_ms}
     return {
         "first_s": popup_ms / 1000,

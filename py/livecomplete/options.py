@@ -56,9 +56,9 @@ class Options:
 
     # On a notebook visited before, the page's kernel starts once the page has started and the
     # person, if they touched the page at all, has then pressed no key or pointer for this long
-    # (at once if they never touched it), or when a cell runs or a completion needs it: its start slows the keys typed meanwhile, and a
-    # revisit's first answers are in the store. The page reads it before Python starts
-    # (livecomplete.js keeps the same default).
+    # (at once if they never touched it), or when a cell runs or a completion needs it: its start
+    # slows the keys typed meanwhile, and a revisit's first answers are in the store. The page
+    # reads it before Python starts (livecomplete.js keeps the same default).
     kernel_start_pause_ms: int = 300
 
     # 1: the kernel unpacks Pyodide's zipped stdlib into its in-memory file system at start;

@@ -177,6 +177,12 @@ class NotebookPage:
     def read_opfs_directory(self, name: str) -> dict[str, str]:
         return self.page.evaluate(READ_OPFS_DIRECTORY, name)
 
+    def starts(self) -> dict:
+        """How the page's Python and the kernel started: {"page": ..., "kernel": ...}, each
+        {restored (from a snapshot), ms, problem (why not)}."""
+        return self.page.evaluate(
+            "({ page: window.livecomplete.pythonStart, kernel: window.livecomplete.kernel.info.snapshot })")
+
     def start_marks(self) -> dict[str, float]:
         """ms after navigation of the page's `livecomplete:*` performance marks, by name
         without the prefix (`python-started`, `store-opened`, `kernel-launched`, ...)."""

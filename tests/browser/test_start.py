@@ -6,8 +6,6 @@ import uuid
 from notebook_page import NotebookPage
 from playwright.sync_api import expect
 
-STARTS = "({page: window.livecomplete.pythonStart, kernel: window.livecomplete.kernel.info.snapshot})"
-
 
 def complete_os_path(notebook: NotebookPage) -> None:
     notebook.set_cell(1, "import os\n")
@@ -17,7 +15,7 @@ def complete_os_path(notebook: NotebookPage) -> None:
 
 def test_page_and_kernel_start_from_snapshots_and_complete(open_notebook):
     notebook = open_notebook()
-    starts = notebook.page.evaluate(STARTS)
+    starts = notebook.starts()
     assert starts["page"]["restored"] and starts["kernel"]["restored"], starts
     assert starts["page"]["problem"] is None and starts["kernel"]["problem"] is None
     complete_os_path(notebook)
@@ -152,7 +150,7 @@ def test_a_damaged_or_missing_snapshot_means_a_plain_start_that_completes(contex
     page.route("**/snapshots/page.bin", lambda route: route.fulfill(status=404, body="gone"))
     notebook = NotebookPage(page, base_url)
     notebook.open(notebook_id)
-    starts = page.evaluate(STARTS)
+    starts = notebook.starts()
     assert not starts["page"]["restored"] and "could not load /snapshots/page.bin (HTTP 404" in starts["page"]["problem"]
     assert not starts["kernel"]["restored"] and "magic number" in starts["kernel"]["problem"]
     complete_os_path(notebook)
@@ -163,7 +161,7 @@ def test_a_damaged_file_image_means_a_plain_start_that_completes(context, base_u
     page.route("**/snapshots/kernel.files", lambda route: route.fulfill(status=200, body=b"\x00" * 64))
     notebook = NotebookPage(page, base_url)
     notebook.open(notebook_id)
-    starts = page.evaluate(STARTS)
+    starts = notebook.starts()
     assert starts["page"]["restored"]
     assert not starts["kernel"]["restored"] and "file image is damaged" in starts["kernel"]["problem"]
     complete_os_path(notebook)
@@ -172,7 +170,7 @@ def test_a_damaged_file_image_means_a_plain_start_that_completes(context, base_u
 
 def test_snapshots_can_be_turned_off(open_notebook):
     notebook = open_notebook(options={"startFromSnapshot": 0})
-    starts = notebook.page.evaluate(STARTS)
+    starts = notebook.starts()
     assert not starts["page"]["restored"] and not starts["kernel"]["restored"]
     assert "startFromSnapshot: 0" in starts["kernel"]["problem"]
     complete_os_path(notebook)
