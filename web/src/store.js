@@ -37,6 +37,12 @@ export async function openCompletionStore(notebookId, { inMemory = null, syncUrl
     ? makeInMemoryAdapter({ sync: syncUrl ? { backend: makeWsSync({ url: syncUrl }) } : undefined })
     : makePersistedAdapter({
         storage: { type: 'opfs' },
+        // LiveStore's "fast path" reads the state database from OPFS on the page's main thread
+        // before it creates its workers: on a revisit the leader worker started 200-400 ms later,
+        // and its boot and the page's import of the database then fell on the person's first
+        // keys. Without it the workers start at once and the database comes from the leader, as
+        // on a first visit (the first completion typing at once: README, Benchmarks).
+        experimental: { disableFastPath: true },
         // The leader worker owns the sync connection; it learns the URL from the sync payload.
         worker: syncUrl ? LiveStoreSyncedWorker : LiveStoreWorker,
         sharedWorker: LiveStoreSharedWorker,
