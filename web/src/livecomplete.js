@@ -12,6 +12,8 @@ import {
   describeError,
   events,
   hasCompletionStore,
+  OPEN_STALL_MS,
+  OpeningStalled,
   openCompletionStore,
   queries,
   removeCompletionStore,
@@ -132,15 +134,25 @@ export class Livecomplete extends EventTarget {
   /**
    * Open the completion store in OPFS when possible. A store that will not open (damaged, say,
    * by a tab closed while LiveStore was writing) is a cache: remove it and start afresh, once;
-   * failing that, open one in memory and say why.
+   * failing that, open one in memory and say why. One that stalls is removed too, but this page
+   * keeps its completions in memory: LiveStore's shared worker still waits on the abandoned
+   * opening, so another one in OPFS would stall as well; the next visit starts a new store.
    */
   async #openStore() {
     try {
       return await this.#openStoreOnce()
     } catch (error) {
       const why = describeError(error)
-      console.warn(`[livecomplete] could not open the completion store (${why}); removing it to start afresh`)
+      console.warn(`[livecomplete] could not open the completion store (${why}); removing it`)
       const notRemoved = await removeCompletionStore(this.notebookId)
+      if (error instanceof OpeningStalled) {
+        const removed = notRemoved
+          ? `it could not be removed (${notRemoved})`
+          : 'it was removed, and the next visit starts a new one'
+        return this.#openStoreOnce(
+          `the completion store did not open in ${OPEN_STALL_MS / 1000} s (its database may be damaged); ${removed}`,
+        )
+      }
       if (!notRemoved) {
         try {
           const opened = await this.#openStoreOnce()

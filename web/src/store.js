@@ -21,6 +21,12 @@ export const storageFormatVersion = liveStoreStorageFormatVersion
 export const completionStoreDirectory = (notebookId) =>
   `livestore-${completionStoreId(notebookId)}@${storageFormatVersion}`
 
+// How long a completion store may take to open before the page gives up on it (see below).
+export const OPEN_STALL_MS = 8000
+
+/** An opening given up after OPEN_STALL_MS: what LiveStore started for it is closed. */
+export class OpeningStalled extends Error {}
+
 /**
  * Open (or create) the notebook's completion store. In OPFS, shared across the origin's tabs,
  * when the browser allows it; otherwise in memory for this page only.
@@ -28,35 +34,63 @@ export const completionStoreDirectory = (notebookId) =>
  * this one, to a LiveStore sync backend (web/sync/), outbound. `onFailure(description)` is called
  * when LiveStore shuts the store down on an error (a write refused because the quota is
  * exhausted, say); not when the store is closed on purpose.
- * Resolves to {store, persisted, whyNotPersisted}.
+ * Resolves to {store, persisted, whyNotPersisted}. Rejects when the store cannot be opened, with
+ * OpeningStalled when it has not opened in OPEN_STALL_MS.
  */
 export async function openCompletionStore(notebookId, { inMemory = null, syncUrl = null, onFailure = () => {} } = {}) {
   const whyNotPersisted = inMemory ?? (await opfsUnavailableBecause())
-  // Without a backend the store is local-only: the origin's tabs still share it in OPFS.
-  const adapter = whyNotPersisted
-    ? makeInMemoryAdapter({ sync: syncUrl ? { backend: makeWsSync({ url: syncUrl }) } : undefined })
-    : makePersistedAdapter({
-        storage: { type: 'opfs' },
-        // LiveStore's "fast path" reads the state database from OPFS on the page's main thread
-        // before it creates its workers: on a revisit the leader worker started 200-400 ms later,
-        // and its boot and the page's import of the database then fell on the person's first
-        // keys. Without it the workers start at once and the database comes from the leader, as
-        // on a first visit (the first completion typing at once: README, Benchmarks).
-        experimental: { disableFastPath: true },
-        // The leader worker owns the sync connection; it learns the URL from the sync payload.
-        worker: syncUrl ? LiveStoreSyncedWorker : LiveStoreWorker,
-        sharedWorker: LiveStoreSharedWorker,
-      })
+  if (whyNotPersisted) {
+    // Without a backend the store is local-only: the origin's tabs still share it in OPFS.
+    const adapter = makeInMemoryAdapter({ sync: syncUrl ? { backend: makeWsSync({ url: syncUrl }) } : undefined })
+    return { store: await openWith(adapter, notebookId, { syncUrl, onFailure }), persisted: false, whyNotPersisted }
+  }
+  const adapter = makePersistedAdapter({
+    storage: { type: 'opfs' },
+    // LiveStore's "fast path" reads the state database out of OPFS on the page's main thread
+    // before it creates its workers: on a revisit the leader worker started late, and its boot
+    // and the page's import of the database fell on the person's first keys. Without it the
+    // workers start at once and the database comes from the leader, as on a first visit (README:
+    // Starting fast). But a leader that cannot open the database (damaged, say) only logs it,
+    // and the page would wait for ever: hence OPEN_STALL_MS.
+    experimental: { disableFastPath: true },
+    // The leader worker owns the sync connection; it learns the URL from the sync payload.
+    worker: syncUrl ? LiveStoreSyncedWorker : LiveStoreWorker,
+    sharedWorker: LiveStoreSharedWorker,
+  })
+  const store = await openWith(adapter, notebookId, { syncUrl, onFailure, stallMs: OPEN_STALL_MS })
+  return { store, persisted: true, whyNotPersisted: null }
+}
+
+/**
+ * The store opened with `adapter`. With `stallMs`, an opening that takes longer is abandoned
+ * (LiveStore closes what it started: its workers, its tab lock) and rejects with OpeningStalled.
+ */
+async function openWith(adapter, notebookId, { syncUrl, onFailure, stallMs = null }) {
   const shutdown = Deferred.unsafeMake(FiberId.none)
-  const store = await createStorePromise({
+  const abandon = new AbortController()
+  const opening = createStorePromise({
     schema,
     adapter,
     storeId: completionStoreId(notebookId),
     shutdownDeferred: shutdown,
+    signal: abandon.signal,
     ...(syncUrl ? { syncPayload: { syncUrl } } : {}),
     // Completion events are a cache: nothing to confirm when the page closes.
     confirmUnsavedChanges: false,
   })
+  let stalled = null
+  const store = await (stallMs === null
+    ? opening
+    : Promise.race([
+        opening,
+        new Promise((_, reject) => {
+          stalled = setTimeout(() => {
+            abandon.abort()
+            opening.then((late) => late.shutdownPromise(), () => {}) // in case it opens after all
+            reject(new OpeningStalled(`the completion store has not opened in ${stallMs / 1000} s`))
+          }, stallMs)
+        }),
+      ]).finally(() => clearTimeout(stalled)))
   // LiveStore 0.4.0 queues every sync state (each holding its pending events) for the sync-status
   // stream and keeps them until someone reads that stream: ~1 KB of heap per event, forever.
   // Reading it, and dropping what it says, keeps the heap flat.
@@ -64,7 +98,7 @@ export async function openCompletionStore(notebookId, { inMemory = null, syncUrl
   Effect.runPromiseExit(Deferred.await(shutdown)).then((exit) => {
     if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) onFailure(describeError(Cause.squash(exit.cause)))
   })
-  return { store, persisted: !whyNotPersisted, whyNotPersisted }
+  return store
 }
 
 /**
