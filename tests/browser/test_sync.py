@@ -31,10 +31,13 @@ def sync_backend(tmp_path_factory):
 
 @pytest.fixture
 def kernels(sync_backend, notebook_id):
-    """Start remote kernels for the test's notebook; all are stopped afterwards."""
+    """Start remote kernels for the test's notebook; all are stopped afterwards. The lease is
+    long unless a test is about it: with two pages and their kernels starting on 2 cores, a
+    page's sync can lag past the command's default 6 s, and the page's own kernel then answers,
+    as designed, which is not what those tests check."""
     started = []
 
-    def start(kernel_id=None, lease_ms=6000):
+    def start(kernel_id=None, lease_ms=30_000):
         process = RemoteKernelProcess(
             notebook_id, sync_backend.url, kernel_id or f"kernel-{uuid.uuid4().hex[:6]}", lease_ms)
         started.append(process)
