@@ -135,8 +135,8 @@ export class Livecomplete extends EventTarget {
    * Open the completion store in OPFS when possible. A store that will not open (damaged, say,
    * by a tab closed while LiveStore was writing) is a cache: remove it and start afresh, once;
    * failing that, open one in memory and say why. One that stalls is removed too, but this page
-   * keeps its completions in memory: LiveStore's shared worker still waits on the abandoned
-   * opening, so another one in OPFS would stall as well; the next visit starts a new store.
+   * keeps its completions in memory: a second opening in OPFS stalled as well in the same page
+   * (LiveStore's shared worker seems to wait on the abandoned one); the next visit starts anew.
    */
   async #openStore() {
     try {
