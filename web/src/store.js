@@ -78,19 +78,7 @@ async function openWith(adapter, notebookId, { syncUrl, onFailure, stallMs = nul
     // Completion events are a cache: nothing to confirm when the page closes.
     confirmUnsavedChanges: false,
   })
-  let stalled = null
-  const store = await (stallMs === null
-    ? opening
-    : Promise.race([
-        opening,
-        new Promise((_, reject) => {
-          stalled = setTimeout(() => {
-            abandon.abort()
-            opening.then((late) => late.shutdownPromise(), () => {}) // in case it opens after all
-            reject(new OpeningStalled(`the completion store has not opened in ${stallMs / 1000} s`))
-          }, stallMs)
-        }),
-      ]).finally(() => clearTimeout(stalled)))
+  const store = await (stallMs === null ? opening : withinOrAbandoned(opening, stallMs, abandon))
   // LiveStore 0.4.0 queues every sync state (each holding its pending events) for the sync-status
   // stream and keeps them until someone reads that stream: ~1 KB of heap per event, forever.
   // Reading it, and dropping what it says, keeps the heap flat.
@@ -99,6 +87,26 @@ async function openWith(adapter, notebookId, { syncUrl, onFailure, stallMs = nul
     if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) onFailure(describeError(Cause.squash(exit.cause)))
   })
   return store
+}
+
+/** `opening`, or OpeningStalled after `ms`: then `abandon` it, and shut it down if it opens late. */
+async function withinOrAbandoned(opening, ms, abandon) {
+  let timer
+  const stalled = new Promise((_, reject) => {
+    const why = `the completion store has not opened in ${ms / 1000} s`
+    timer = setTimeout(() => reject(new OpeningStalled(why)), ms)
+  })
+  try {
+    return await Promise.race([opening, stalled])
+  } catch (error) {
+    if (error instanceof OpeningStalled) {
+      abandon.abort()
+      opening.then((late) => late.shutdownPromise(), () => {})
+    }
+    throw error
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /**
