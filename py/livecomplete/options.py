@@ -70,6 +70,11 @@ class Options:
     # is missing or does not fit. 0 always starts plainly (benchmarks compare).
     start_from_snapshot: int = 1
 
+    # Enter accepts the highlighted option only when accepting changes the text and the person
+    # picked it with the arrow keys or saw it, unchanged, this long after their last key; else it
+    # starts a new line. Typists press Enter 80-250 ms after a line's last key (docs/typing.md).
+    enter_accept_delay_ms: int = 400
+
     # Only the first few options get documentation and a signature; the popup shows one at a time.
     documented_options: int = 12
 

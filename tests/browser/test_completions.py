@@ -31,9 +31,8 @@ def test_emoji_before_the_cursor_still_completes(open_notebook):
     notebook.set_cell(1, 'snake = "🐍"\n')
     notebook.type(1, "snake.up")
     notebook.wait_for_option("upper")
-    # CodeMirror ignores Enter for 75 ms after the popup opens (interactionDelay); a person
-    # reading the popup takes longer than that.
-    notebook.page.wait_for_timeout(150)
+    # Enter accepts an option the person had time to see (enterAcceptDelayMs after the last key).
+    notebook.page.wait_for_timeout(600)
     notebook.page.keyboard.press("Enter")
     assert notebook.cell_text(1) == 'snake = "🐍"\nsnake.upper'
 
@@ -101,3 +100,13 @@ def test_a_word_is_one_request_at_the_dot_narrowed_for_the_keys_after_it(open_no
     sources = [r["source"] for r in notebook.stored_events()["requests"]]
     assert "import os\nos." in sources
     assert "import os\nos.p" not in sources and "import os\nos.pa" not in sources
+
+
+def test_a_word_typed_while_a_cut_answer_is_on_its_way_still_gets_its_options(open_notebook):
+    """Regression: `obj.zz` typed at 60 ms per key was narrowed from the answer to `obj.` although
+    that answer came cut at maxSuggestions (600 names), so `zzz_target` never showed."""
+    notebook = open_notebook()
+    notebook.set_cell(0, 'obj = type("Many", (), {**{f"a{i:03}": i for i in range(600)}, "zzz_target": 1})()')
+    notebook.run_cell(0)
+    notebook.type(1, "obj.zz", delay_ms=60)
+    notebook.wait_for_option("zzz_target")

@@ -4,6 +4,7 @@
 // `lc.completionSource(cellId)` (a source for its own `autocompletion({override: [...]})`).
 import { autocompletion } from '@codemirror/autocomplete'
 import { watchConnection } from './connection.js'
+import { completionKeys } from './enter-key.js'
 import { KernelWorker } from './kernel.js'
 import { watchPersistence } from './persistence-watchdog.js'
 import { loadPython, snapshotWanted } from './python.js'
@@ -283,7 +284,14 @@ export class Livecomplete extends EventTarget {
   completion(cellId) {
     // Python debounces typing itself and every keystroke aborts the previous query, so
     // CodeMirror asks at once instead of adding its own typing delay.
-    return autocompletion({ override: [this.completionSource(cellId)], activateOnTypingDelay: 0 })
+    const keys = completionKeys({
+      replaced: replacedText,
+      delayMs: () => this.#resolvedOptions?.enterAcceptDelayMs ?? 0,
+    })
+    return [
+      autocompletion({ override: [this.completionSource(cellId)], activateOnTypingDelay: 0, defaultKeymap: false }),
+      keys,
+    ]
   }
 
   /** A CodeMirror completion source for one cell. Never throws; resolves to null when unsure. */
@@ -413,13 +421,20 @@ export class Livecomplete extends EventTarget {
   }
 }
 
+// Where each option of our answers starts replacing text (the answer's `from`).
+const replacedFrom = new WeakMap()
+
+/** The text that accepting `completion` would replace now, or null for another source's option. */
+function replacedText(completion, state) {
+  const from = replacedFrom.get(completion)
+  return from == null ? null : state.sliceDoc(from, state.selection.main.head)
+}
+
 function toCompletionResult({ validFor, options, ...result }, describe) {
-  return {
-    ...result,
-    // An option without documentation asks for it when highlighted (see CompletionClient.describe).
-    options: options.map((option) => (option.info ? option : { ...option, info: () => describedInfo(describe, option) })),
-    validFor: new RegExp(validFor.source, validFor.flags),
-  }
+  // An option without documentation asks for it when highlighted (see CompletionClient.describe).
+  const shown = options.map((option) => (option.info ? option : { ...option, info: () => describedInfo(describe, option) }))
+  for (const option of shown) replacedFrom.set(option, result.from)
+  return { ...result, options: shown, validFor: new RegExp(validFor.source, validFor.flags) }
 }
 
 /** The highlighted option's signature and documentation, as a text node (never markup). */
