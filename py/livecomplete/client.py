@@ -132,10 +132,11 @@ class CompletionClient:
         if self.options.reuse_answers and not explicit and word is not None and word.serves(spot):
             self._debouncer.supersede(cell_id)
             response = await asyncio.shield(word.answer)
-            if response is not None and response.status == "success":
+            if word.serves(spot) and response is not None and response.status == "success":
                 options = narrowed(response.suggestions, spot.prefix)
                 return to_completion_result(options, text_before_cursor=before, cursor=cursor)
-            # Not a full answer (the kernel was busy, or none came): ask again below.
+            # Not a whole answer (the kernel was busy, none came, or it arrived cut and so does
+            # not cover this longer word): ask again below.
         word_start = self.options.reuse_answers and len(spot.prefix) == 1
         if explicit or before.endswith(".") or word_start:
             # Asked for on purpose, or the first key of a word (whose answer serves the keys

@@ -107,6 +107,25 @@ async def test_a_full_answer_does_not_serve_a_longer_word(store):
     assert len(store.requests) == 2
 
 
+async def test_a_full_answer_still_on_its_way_does_not_serve_the_longer_word_typed_meanwhile(store):
+    """Regression: `obj.zz` typed while the answer to `obj.` was on its way was narrowed from it
+    although it arrived cut at maxSuggestions, so `zzz_target` (past the cut) never showed."""
+    client = make_client(store, Options(debounce_ms=0, response_timeout_ms=500, max_suggestions=3))
+    at_dot = asyncio.ensure_future(client.complete("cell-1", "obj.", 4))
+    await asyncio.sleep(0.01)
+    longer = asyncio.ensure_future(client.complete("cell-1", "obj.zz", 6))  # typed on meanwhile
+    await asyncio.sleep(0.01)
+    assert len(store.requests) == 1  # waiting for the dot's answer
+    cut = [{"text": f"a{i}", "kind": "variable"} for i in range(3)]
+    store.commit_raw_response({"completionId": "c1", "suggestions": cut, "status": "success", "timestamp": 1.0})
+    await asyncio.sleep(0.01)
+    assert [r["source"] for r in store.requests] == ["obj.", "obj.zz"]  # asked again for the word
+    store.commit_raw_response({"completionId": "c2", "suggestions": [{"text": "zzz_target", "kind": "variable"}],
+                               "status": "success", "timestamp": 2.0})
+    assert [o["label"] for o in (await longer)["options"]] == ["zzz_target"]
+    assert [o["label"] for o in (await at_dot)["options"]] == ["a0", "a1", "a2"]
+
+
 async def test_explicit_requests_and_a_changed_namespace_ask_again(store):
     answer_with(store, [{"text": "path", "kind": "module"}])
     client = make_client(store)
