@@ -60,18 +60,23 @@ def to_completion_result(
 ) -> dict[str, Any] | None:
     """Plain CodeMirror result for an answer computed at `cursor` (a UTF-16 offset).
 
-    Returns None when there is nothing to show, so the popup closes instead of showing an empty box.
+    Names starting with `_` are left out until the word typed starts with `_`. Returns None when
+    there is nothing to show, so the popup closes instead of showing an empty box.
     """
-    options = [_to_option(s) for s in suggestions]
+    prefix = completion_prefix(text_before_cursor)
+    # Private names wait until the person types `_` (IPython's default): the answer is no longer
+    # valid once the word starts with `_`, so CodeMirror asks again and the client narrows.
+    hide_private = not prefix
+    options = [_to_option(s) for s in suggestions if not (hide_private and s.text.startswith("_"))]
     if not options:
         return None
-    prefix = completion_prefix(text_before_cursor)
+    # Identifier characters are never regex syntax, so the prefix needs no escaping.
+    valid_for = f"^(?!_){_JS_WORD}*$" if hide_private else f"^{prefix}{_JS_WORD}*$"
     return {
         "from": cursor - utf16_length(prefix),
         "to": cursor,
         "options": options,
-        # Identifier characters are never regex syntax, so the prefix needs no escaping.
-        "validFor": {"source": f"^{prefix}{_JS_WORD}*$", "flags": "iu"},
+        "validFor": {"source": valid_for, "flags": "iu"},
     }
 
 

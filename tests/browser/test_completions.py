@@ -110,3 +110,14 @@ def test_a_word_typed_while_a_cut_answer_is_on_its_way_still_gets_its_options(op
     notebook.run_cell(0)
     notebook.type(1, "obj.zz", delay_ms=60)
     notebook.wait_for_option("zzz_target")
+
+
+def test_private_names_show_once_an_underscore_is_typed(open_notebook):
+    notebook = open_notebook()
+    notebook.set_cell(0, "class Thing:\n    visible = 1\n    _hidden = 2\nobj = Thing()")
+    notebook.run_cell(0)
+    notebook.type(1, "obj.")
+    notebook.wait_for_option("visible")
+    assert not [label for label in notebook.popup_labels() if label.startswith("_")]
+    notebook.type(1, "_")
+    notebook.wait_for_option("_hidden")

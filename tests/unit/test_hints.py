@@ -91,3 +91,18 @@ def test_unknown_kind_has_no_icon_and_is_shown_as_text():
 
 def test_no_suggestions_means_no_popup():
     assert to_completion_result([], text_before_cursor="zz", cursor=2) is None
+
+
+def test_private_names_wait_until_an_underscore_is_typed():
+    suggestions = [Suggestion(text=t, kind="variable") for t in ("value", "_cache", "__class__")]
+    after_dot = to_completion_result(suggestions, text_before_cursor="obj.", cursor=4)
+    assert [o["label"] for o in after_dot["options"]] == ["value"]
+    valid_for = js_regex(after_dot["validFor"])
+    assert valid_for.match("va") and not valid_for.match("_")  # `_` asks again
+    after_underscore = to_completion_result(suggestions[1:], text_before_cursor="obj._", cursor=5)
+    assert [o["label"] for o in after_underscore["options"]] == ["_cache", "__class__"]
+
+
+def test_an_answer_of_private_names_only_shows_no_popup_until_an_underscore():
+    suggestions = [Suggestion(text="__init__", kind="function")]
+    assert to_completion_result(suggestions, text_before_cursor="obj.", cursor=4) is None
