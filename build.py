@@ -22,6 +22,7 @@ import contextlib
 import functools
 import gzip
 import hashlib
+import importlib.util
 import http.server
 import json
 import os
@@ -168,8 +169,34 @@ def write_wheel(wheel: Path, name: str, version: str, requires_python: str, sour
             archive.writestr(zipfile.ZipInfo(path, WHEEL_DATE), data, zipfile.ZIP_DEFLATED)
 
 
+# The option defaults the page's JavaScript reads (web/src/option-defaults.js), generated from
+# their one source, py/livecomplete/options.py.
+OPTION_DEFAULTS = BUILD / "generated" / "option-defaults.json"
+
+
+def option_defaults() -> dict[str, int]:
+    """Every option's default, camelCase, read from options.py alone (no package import)."""
+    spec = importlib.util.spec_from_file_location("_livecomplete_options", PY / "livecomplete" / "options.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses looks the module up while building the class
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module.Options().to_mapping()
+
+
+def write_option_defaults() -> None:
+    text = json.dumps(option_defaults(), indent=2, sort_keys=True) + "\n"
+    if not OPTION_DEFAULTS.exists() or OPTION_DEFAULTS.read_text() != text:
+        OPTION_DEFAULTS.parent.mkdir(parents=True, exist_ok=True)
+        OPTION_DEFAULTS.write_text(text)
+
+
 def bundle() -> bool:
-    inputs = [ROOT / "index.html", WEB / "package-lock.json", *_files(WEB / "src"), WEB / "vite.config.js"]
+    write_option_defaults()
+    inputs = [ROOT / "index.html", WEB / "package-lock.json", *_files(WEB / "src"), WEB / "vite.config.js",
+              OPTION_DEFAULTS]
     wheels = sorted(WHEELS.glob("*.whl"))
     assets = [*wheels, *_files(BUILD / "pyodide")]
     if (DIST / "index.html").exists() and fresh("bundle", [*inputs, *assets]):

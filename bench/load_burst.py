@@ -57,7 +57,7 @@ def main() -> int:
         victim.open(notebook_id)
         other = NotebookPage(context.new_page(), base_url)
         other.open(notebook_id)
-        before = victim.page.evaluate("window.livecomplete.memoryReport()")
+        before = victim.page.evaluate("window.livecomplete.debug.memoryReport()")
         sender = other if args.from_other_tab else victim
         rounds = []
         for round_number in range(1, args.rounds + 1):
@@ -82,7 +82,7 @@ def main() -> int:
                 "all_saved_s": round(time.perf_counter() - started, 1),
                 "computed_by_jedi": statuses.count("success"),
                 "answered_superseded": statuses.count("timeout"),
-                "memory_after": victim.page.evaluate("window.livecomplete.memoryReport()"),
+                "memory_after": victim.page.evaluate("window.livecomplete.debug.memoryReport()"),
                 "storage_notice": victim.page.evaluate("document.querySelector('#storage-problem')?.textContent ?? null"),
             })
         context.close()

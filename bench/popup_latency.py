@@ -121,8 +121,8 @@ ARM_PROBE = """expected => {
 }"""
 # Requests for the text as it is (not those describing a highlighted option), and source queries.
 COUNTS = """(source) => ({
-  requests: window.livecomplete.storedEvents().requests.filter(r => r.source === source).length,
-  queries: window.livecomplete.queriesStarted })"""
+  requests: window.livecomplete.debug.storedEvents().requests.filter(r => r.source === source).length,
+  queries: window.livecomplete.debug.queriesStarted })"""
 
 
 def measure_point(notebook: NotebookPage, before: str, typed: str, expected: str) -> dict:
@@ -185,11 +185,11 @@ def run_in(context, base_url: str, options: dict) -> dict:
     notebook.run_cell(0)
     points = [measure_point(notebook, *point) for point in POINTS]
     page = notebook.page
-    timings = page.evaluate("window.livecomplete.timings()")
-    events = page.evaluate("(() => { const e = window.livecomplete.storedEvents(); "
+    timings = page.evaluate("window.livecomplete.debug.timings()")
+    events = page.evaluate("(() => { const e = window.livecomplete.debug.storedEvents(); "
                            "return e.requests.length + e.responses.length })()")
     store_bytes = page.evaluate("window.livecomplete.storageReport()")["storeBytes"]
-    memory = page.evaluate("window.livecomplete.memoryReport()")
+    memory = page.evaluate("window.livecomplete.debug.memoryReport()")
     kernel_memory = page.evaluate("window.livecomplete.kernel.memory()")
     page.close()
     # The same notebook again, in the same profile: HTTP cache, OPFS store and Jedi warm-up paid once.

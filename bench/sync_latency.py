@@ -69,7 +69,7 @@ def one_round(browser, base_url: str, backend: SyncBackend) -> dict:
         how = {a["id"]: a["how"] for a in kernel.answers()}
         kinds: dict[str, list[float]] = {"computed": [], "reused": []}
         for person, notebook in zip(("alice", "bob"), people):
-            for row in notebook.page.evaluate("window.livecomplete.timings()"):
+            for row in notebook.page.evaluate("window.livecomplete.debug.timings()"):
                 kind = how.get(row["completionId"])
                 if kind in kinds and "roundTripMs" in row:
                     kinds[kind].append(row["roundTripMs"])

@@ -166,7 +166,7 @@ class NotebookPage:
 
     # -- what is stored
     def stored_events(self) -> dict:
-        return self.page.evaluate("window.livecomplete.storedEvents()")
+        return self.page.evaluate("window.livecomplete.debug.storedEvents()")
 
     def opfs_root(self) -> list[str]:
         return self.page.evaluate(LIST_OPFS_ROOT)
@@ -197,7 +197,7 @@ class NotebookPage:
     def wait_until_all_answered(self, timeout_ms: float = 30_000) -> None:
         """Every request this page's store holds has an answer."""
         self.page.wait_for_function(
-            "() => window.livecomplete.storedEvents().requests.every(r => r.answered)", timeout=timeout_ms)
+            "() => window.livecomplete.debug.storedEvents().requests.every(r => r.answered)", timeout=timeout_ms)
 
     def cleanup_now(self, now_ms: float | None = None) -> dict:
         return self.page.evaluate("now => window.livecomplete.cleanupNow({ now })", now_ms)

@@ -155,7 +155,7 @@ def test_extra_answers_from_another_client_are_ignored_with_one_warning_each(ope
     first.wait_for_option("path")
     # An answered request (the newest may be a description of the highlighted option, on its way).
     answered = next(r["id"] for r in reversed(first.stored_events()["requests"]) if r["answered"])
-    second.page.wait_for_function("id => window.livecomplete.storedEvents().requests.some(r => r.id === id)", arg=answered)
+    second.page.wait_for_function("id => window.livecomplete.debug.storedEvents().requests.some(r => r.id === id)", arg=answered)
     second.page.evaluate("""answered => {
       const { store, schema: { events } } = window.livecomplete
       const junk = (completionId) => events.completionReceived({
@@ -163,7 +163,7 @@ def test_extra_answers_from_another_client_are_ignored_with_one_warning_each(ope
       store.commit(junk(answered), junk('ghost-request'))
     }""", answered)
 
-    first.page.wait_for_function("() => window.livecomplete.storedEvents().responses.some(r => r.id === 'ghost-request')")
+    first.page.wait_for_function("() => window.livecomplete.debug.storedEvents().responses.some(r => r.id === 'ghost-request')")
     first.page.wait_for_timeout(200)
     assert sum(f"completion {answered} received 2 answers" in w for w in warnings) == 1, warnings
     assert sum("ignored an answer for completion ghost-request" in w for w in warnings) == 1, warnings
@@ -258,7 +258,7 @@ def test_hostile_namespace_events_cannot_retag_answers_and_are_bounded(open_note
     attacker = open_notebook(notebook_id)
     attacker.page.evaluate("""() => {
       const lc = window.livecomplete, { events } = lc.schema
-      const ids = lc.storedEvents().responses.map((r) => r.id)
+      const ids = lc.debug.storedEvents().responses.map((r) => r.id)
       lc.store.commit(
         ...ids.map((id) => events.completionNamespace({ completionId: id, namespace: 'elsewhere:1' })),
         events.completionNamespace({ completionId: 'made-up', namespace: 'x'.repeat(1_000_000) }))

@@ -30,7 +30,7 @@ SEND_BURST = """({ victim, count, cells, prefix = 'burst-' }) => {
   }
 }"""
 ALL_ANSWERED = """(count, prefix = 'burst-') =>
-  window.livecomplete.storedEvents().responses.filter(r => r.id.startsWith(prefix)).length === count"""
+  window.livecomplete.debug.storedEvents().responses.filter(r => r.id.startsWith(prefix)).length === count"""
 
 
 def burst_answers(tab, prefix="burst-"):
@@ -86,7 +86,7 @@ def test_a_5000_request_burst_is_answered_once_each_and_leaves_nothing_behind(op
     notebook.page.keyboard.press("Escape")
     # Counted with the bounded answer caches emptied (as a cell run does): what remains is
     # what requests could have left behind.
-    before = notebook.page.evaluate("window.livecomplete.memoryReport({ dropCaches: true })")
+    before = notebook.page.evaluate("window.livecomplete.debug.memoryReport({ dropCaches: true })")
     notebook.page.evaluate(
         SEND_BURST, {"victim": notebook.client_id(), "count": BIG_BURST, "cells": list(CELLS), "prefix": "big-"})
     # A person types in two cells meanwhile.
@@ -112,6 +112,6 @@ def test_a_5000_request_burst_is_answered_once_each_and_leaves_nothing_behind(op
     assert notebook.page.locator("#storage-problem").count() == 0
 
     # Nothing grows per request: no proxy left unreleased, no Python object kept per request.
-    after = notebook.page.evaluate("window.livecomplete.memoryReport({ dropCaches: true })")
+    after = notebook.page.evaluate("window.livecomplete.debug.memoryReport({ dropCaches: true })")
     assert after["pyProxiesAlive"] - before["pyProxiesAlive"] <= 5, after
     assert after["pythonObjects"] - before["pythonObjects"] < BIG_BURST // 10, (before, after)

@@ -88,3 +88,22 @@ def test_add_cell_button_adds_an_editor_with_completions(open_notebook):
     notebook.page.keyboard.press("Escape")
     notebook.page.keyboard.type("os.pa", delay=100)
     notebook.wait_for_option("path")
+
+
+# The public JS surface of a Livecomplete: changing it is a deliberate act (README: Embedding).
+PUBLIC_FIELDS = [
+    "clientId", "debug", "detail", "kernel", "notebookId", "options", "persisted", "pythonStart", "ready",
+    "remoteKernel", "schema", "state", "storageProblem", "store", "syncConnected", "syncUrl",
+]
+PUBLIC_METHODS = ["cleanupNow", "completion", "completionSource", "storageReport"]
+DEBUG_PROBES = ["memoryReport", "queriesStarted", "storedEvents", "timings"]
+
+
+def test_the_public_js_surface_is_exactly_the_listed_one(open_notebook):
+    notebook = open_notebook()
+    surface = notebook.page.evaluate("""() => {
+      const lc = window.livecomplete
+      const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(lc)).filter((n) => n !== 'constructor')
+      return { fields: Object.keys(lc).sort(), methods: methods.sort(), debug: Object.keys(lc.debug).sort() }
+    }""")
+    assert surface == {"fields": PUBLIC_FIELDS, "methods": PUBLIC_METHODS, "debug": DEBUG_PROBES}

@@ -49,7 +49,7 @@ def test_a_full_quota_is_freed_by_a_cleanup_round_and_the_store_saves_again(open
         other = open_notebook(notebook_id)
         newest = notebook.stored_events()["requests"][-1]["id"]
         other.page.wait_for_function(
-            "id => window.livecomplete.storedEvents().requests.some(r => r.id === id)", arg=newest, timeout=30_000,
+            "id => window.livecomplete.debug.storedEvents().requests.some(r => r.id === id)", arg=newest, timeout=30_000,
         )
 
     root = notebook.opfs_root()

@@ -70,7 +70,7 @@ def test_two_tabs_on_one_notebook_each_get_answers_exactly_once(open_notebook, n
     # Both tabs see the same store: each other's requests.
     for tab in (first, second):
         tab.page.wait_for_function(
-            "ids => ids.every(id => window.livecomplete.storedEvents().requests.some(r => r.requestedBy === id))",
+            "ids => ids.every(id => window.livecomplete.debug.storedEvents().requests.some(r => r.requestedBy === id))",
             arg=[first.client_id(), second.client_id()],
         )
     # Every request answered exactly once, by the kernel of the tab that asked: counted where
@@ -186,7 +186,7 @@ def test_a_request_whose_word_the_store_answered_meanwhile_is_not_computed(conte
     expect(notebook.page.locator("#completion-status")).to_have_attribute("data-state", "ready", timeout=60_000)
     notebook.set_cell(2, "import os\n")
     notebook.type(2, "o")
-    asked_o = """() => window.livecomplete.storedEvents().requests
+    asked_o = """() => window.livecomplete.debug.storedEvents().requests
       .find((r) => r.source === 'import os\\no' && r.requestedBy === window.livecomplete.clientId)?.id"""
     notebook.page.wait_for_function(asked_o)
     o_request = notebook.page.evaluate(asked_o)

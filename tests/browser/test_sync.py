@@ -90,8 +90,8 @@ def settle(notebook, kernel):
             # take over, was it connected, which answers did its own kernel compute).
             seen = notebook.page.evaluate("""() => ({
               remoteKernel: window.livecomplete.remoteKernel, syncConnected: window.livecomplete.syncConnected,
-              computedHere: window.livecomplete.timings().filter((t) => 'kernelMs' in t).map((t) => t.completionId),
-              answers: window.livecomplete.storedEvents().responses.map((r) => [r.id, r.status]) })""")
+              computedHere: window.livecomplete.debug.timings().filter((t) => 'kernelMs' in t).map((t) => t.completionId),
+              answers: window.livecomplete.debug.storedEvents().responses.map((r) => [r.id, r.status]) })""")
             raise AssertionError(f"{error}\nthe page saw: {seen}") from None
 
 
@@ -163,7 +163,7 @@ def test_a_person_gets_what_another_already_asked_from_the_store_without_a_reque
     # Alice's answer at the dot, computed by the remote kernel (a fresh namespace), reaches Bob.
     dot = "import os\nos."
     bob.page.wait_for_function(
-        """(source) => { const { requests, responses } = window.livecomplete.storedEvents()
+        """(source) => { const { requests, responses } = window.livecomplete.debug.storedEvents()
              const asked = new Set(requests.filter((r) => r.source === source).map((r) => r.id))
              return responses.some((s) => asked.has(s.id) && s.status === 'success') }""",
         arg=dot, polling=100, timeout=30_000)

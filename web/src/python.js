@@ -8,6 +8,8 @@
 // done. A snapshot that is missing or does not fit this Pyodide is reported, and the start is a
 // plain one.
 
+import { optionValue } from './option-defaults.js'
+
 /**
  * @param {object} args
  * @param {string} args.baseUrl  the page's base URL (pyodide/ and wheels/ live under it)
@@ -135,5 +137,5 @@ function writeFileImage(FS, image, mtimeMs) {
 
 /** Whether livecomplete options (camelCase or snake_case, as Python accepts them) ask for snapshots. */
 export function snapshotWanted(options) {
-  return (options?.startFromSnapshot ?? options?.start_from_snapshot ?? 1) !== 0
+  return optionValue(options, 'startFromSnapshot') !== 0
 }
