@@ -2,7 +2,7 @@
 
 A person who types a line and presses Enter means a new line. The popup may show an option for
 the word just typed (often that very word); Enter accepts it only when accepting changes the
-text and the person had time to see it (README: Keys). Tab, and Enter on an option picked with
+text and the person had time to see it (docs/typing.md). Tab, and Enter on an option picked with
 the arrow keys, still accept.
 """
 

@@ -49,8 +49,8 @@ export async function openCompletionStore(notebookId, { inMemory = null, syncUrl
     // LiveStore's "fast path" reads the state database out of OPFS on the page's main thread
     // before it creates its workers: on a revisit the leader worker started late, and its boot
     // and the page's import of the database fell on the person's first keys. Without it the
-    // workers start at once and the database comes from the leader, as on a first visit (README:
-    // Starting fast). But a leader that cannot open the database (damaged, say) only logs it,
+    // workers start at once and the database comes from the leader, as on a first visit (docs/
+    // how-it-works.md). But a leader that cannot open the database (damaged, say) only logs it,
     // and the page would wait for ever: hence OPEN_STALL_MS.
     experimental: { disableFastPath: true },
     // The leader worker owns the sync connection; it learns the URL from the sync payload.
