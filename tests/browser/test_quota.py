@@ -30,7 +30,9 @@ def test_a_full_quota_is_freed_by_a_cleanup_round_and_the_store_saves_again(open
     notebook = open_notebook(options=STALL_OPTIONS)
     main_store = f"livestore-{notebook_id}@6"
     stale = "livestore-old-nb-completions@5"
-    notebook.write_opfs({stale: {"pool": "x" * 3_000_000}, main_store: {"main": "the notebook's own data"}})
+    # Chromium grants OPFS writes quota in blocks of 1 MiB and more per growing file, and a store's
+    # write grows up to four of its files: the space freed must cover several blocks.
+    notebook.write_opfs({stale: {"pool": "x" * 12_000_000}, main_store: {"main": "the notebook's own data"}})
     notebook.set_cell(1, CELL)
 
     with quota_with_headroom(notebook, context, HEADROOM_BYTES):

@@ -197,7 +197,8 @@ export class Livecomplete extends EventTarget {
           console.warn('[livecomplete] could not reopen the completion store', error)
           return null
         })
-        if (opened) {
+        // Reopened in OPFS, that is: a reopening that stalled keeps the page in memory, and says so.
+        if (opened?.persisted) {
           const cleanup = freed.charAt(0).toUpperCase() + freed.slice(1)
           this.#notice(`The completion store stopped saving (${why}). ${cleanup}; the store was reopened.`)
         }
