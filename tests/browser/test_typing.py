@@ -57,31 +57,31 @@ def test_snippets_typed_at_a_human_pace_come_out_exactly_as_typed(open_notebook,
     assert wrong == [], f"{len(wrong)} of {len(SNIPPETS)} snippets changed:\n" + "\n".join(wrong)
 
 
-def test_tab_accepts_the_highlighted_option(open_notebook):
+def popup_for_getc(open_notebook):
+    """A page whose cell 1 holds `import os` and `os.getc`, with the popup showing `getcwd`."""
     notebook = open_notebook()
     notebook.set_cell(1, "import os\n")
     notebook.type(1, "os.getc")
     notebook.wait_for_option("getcwd")
+    return notebook
+
+
+def test_tab_accepts_the_highlighted_option(open_notebook):
+    notebook = popup_for_getc(open_notebook)
     notebook.page.wait_for_timeout(100)  # CodeMirror ignores keys 75 ms after the popup opens
     notebook.page.keyboard.press("Tab")
     assert notebook.cell_text(1) == "import os\nos.getcwd"
 
 
 def test_enter_accepts_an_option_the_person_paused_on(open_notebook):
-    notebook = open_notebook()
-    notebook.set_cell(1, "import os\n")
-    notebook.type(1, "os.getc")
-    notebook.wait_for_option("getcwd")
+    notebook = popup_for_getc(open_notebook)
     notebook.page.wait_for_timeout(600)  # reading the popup
     notebook.page.keyboard.press("Enter")
     assert notebook.cell_text(1) == "import os\nos.getcwd"
 
 
 def test_enter_right_after_a_key_starts_a_new_line_even_when_an_option_differs(open_notebook):
-    notebook = open_notebook()
-    notebook.set_cell(1, "import os\n")
-    notebook.type(1, "os.getc")
-    notebook.wait_for_option("getcwd")
+    notebook = popup_for_getc(open_notebook)
     notebook.page.wait_for_timeout(600)
     notebook.page.keyboard.press("w")  # the popup still shows `getcwd`, but only just now for `getcw`
     notebook.page.keyboard.press("Enter")
@@ -90,9 +90,7 @@ def test_enter_right_after_a_key_starts_a_new_line_even_when_an_option_differs(o
 
 
 def test_enter_accepts_an_option_picked_with_the_arrow_keys_at_once(open_notebook):
-    notebook = open_notebook()
-    notebook.set_cell(1, "import os\n")
-    notebook.type(1, "os.getc")
+    notebook = popup_for_getc(open_notebook)
     notebook.wait_for_option("getcwdb")
     notebook.page.wait_for_timeout(100)  # CodeMirror ignores keys 75 ms after the popup opens
     labels = notebook.popup_labels()
