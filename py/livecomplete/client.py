@@ -23,13 +23,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .debounce import Debouncer
-from .events import CompletionRequest, CompletionResponse, InvalidEvent, now_ms
+from .events import CompletionRequest, CompletionResponse, InvalidEvent, Suggestion, now_ms
 from .fallback import local_suggestions
-from .hints import should_complete, to_completion_result
+from .hints import to_completion_result
 from .offsets import utf16_length, utf16_to_index
 from .options import Options
 from .store import CompletionStore, Unsubscribe
 from .word_answers import WordAnswer, WordSpot, may_be_cut, narrowed, word_spot
+from .words import asks, typed_word
 
 __all__ = ["CompletionClient"]
 
@@ -119,7 +120,7 @@ class CompletionClient:
     ) -> dict[str, Any] | None:
         index = utf16_to_index(source, cursor)
         before = source[:index]
-        if not should_complete(before, explicit=explicit):
+        if not asks(before, explicit=explicit):
             return None
         if len(source) > self.options.max_source_chars:
             log.warning(
@@ -128,16 +129,22 @@ class CompletionClient:
             )
             return None
         spot = word_spot(cell_id, source, index)
+
+        def shown(suggestions: Sequence[Suggestion]) -> dict[str, Any] | None:
+            return to_completion_result(
+                suggestions, text_before_cursor=before, cursor=cursor, text_after_cursor=spot.after_cursor
+            )
+
         word = self._words.get(cell_id)
         if self.options.reuse_answers and not explicit and word is not None and word.serves(spot):
             self._debouncer.supersede(cell_id)
             response = await asyncio.shield(word.answer)
             if word.serves(spot) and response is not None and response.status == "success":
                 options = narrowed(response.suggestions, spot.prefix)
-                return to_completion_result(options, text_before_cursor=before, cursor=cursor)
+                return shown(options)
             # Not a whole answer (the kernel was busy, none came, or it arrived cut and so does
             # not cover this longer word): ask again below.
-        word_start = self.options.reuse_answers and len(spot.prefix) == 1
+        word_start = self.options.reuse_answers and typed_word(before).starts_here()
         if explicit or before.endswith(".") or word_start:
             # Asked for on purpose, or the first key of a word (whose answer serves the keys
             # after it): go now, and make any request still waiting in this cell moot.
@@ -149,7 +156,7 @@ class CompletionClient:
             answered_at, stored = found
             self._start_word(answered_at, None, stored)
             options = narrowed(stored.suggestions, spot.prefix) if answered_at != spot else stored.suggestions
-            return to_completion_result(options, text_before_cursor=before, cursor=cursor)
+            return shown(options)
         if self._clock() < self._no_kernel_until:
             return self._local_result(source, index, cursor)
         request = CompletionRequest(
@@ -165,7 +172,7 @@ class CompletionClient:
             return self._local_result(source, index, cursor)
         if response.status != "success":
             log.warning("completion %s: the kernel answered %s", request.completion_id, response.status)
-        return to_completion_result(response.suggestions, text_before_cursor=before, cursor=cursor)
+        return shown(response.suggestions)
 
     async def describe(self, cell_id: str, source: str, cursor: int, label: str) -> dict[str, str | None] | None:
         """Signature and documentation of option `label` at `cursor`: {detail, documentation}.
@@ -260,7 +267,9 @@ class CompletionClient:
 
     def _local_result(self, source: str, index: int, cursor: int) -> dict[str, Any] | None:
         suggestions = local_suggestions(source, index, why="no kernel", limit=self.options.max_suggestions)
-        return to_completion_result(suggestions, text_before_cursor=source[:index], cursor=cursor)
+        return to_completion_result(
+            suggestions, text_before_cursor=source[:index], cursor=cursor, text_after_cursor=source[index:]
+        )
 
     async def _ask(self, request: CompletionRequest) -> CompletionResponse | None:
         """The answer to `request`, or None (after a backoff is set) when none came in time."""

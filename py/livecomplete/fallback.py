@@ -12,7 +12,7 @@ import keyword
 import re
 
 from .events import Suggestion
-from .hints import completion_prefix
+from .words import typed_word
 
 __all__ = ["local_suggestions"]
 
@@ -24,7 +24,10 @@ _BUILTINS = sorted(name for name in dir(builtins) if not name.startswith("_"))
 def local_suggestions(source: str, index: int, *, why: str, limit: int = 200) -> list[Suggestion]:
     """Suggestions at code-point `index` in `source`, each marked with `why` (e.g. "kernel busy")."""
     before = source[:index]
-    prefix = completion_prefix(before)
+    word = typed_word(before)
+    if word.is_key:
+        return []  # keys come from the objects, which only the kernel has
+    prefix = word.prefix
     word_start = index - len(prefix)
     elsewhere = source[:word_start] + " " + source[index:]  # the word being typed is not a suggestion
     if before[:word_start].endswith("."):

@@ -7,19 +7,14 @@ into the prefix (the list no longer covers it) makes CodeMirror ask again.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from .events import Suggestion
 from .offsets import utf16_length
+from .words import typed_word
 
-__all__ = ["WORD_BEFORE", "completion_prefix", "should_complete", "to_completion_result"]
-
-# Identifier characters before the cursor (Unicode-aware, as Python's own identifiers are).
-WORD_BEFORE = re.compile(r"\w*\Z")
-# JS side of the same class (used with the `u` flag): letters, marks, digits, connectors.
-_JS_WORD = r"[\p{L}\p{M}\p{N}\p{Pc}]"
+__all__ = ["to_completion_result"]
 
 # Jedi kinds -> CodeMirror's icon types (`cm-completionIcon-<type>`).
 _CODEMIRROR_TYPES = {
@@ -31,6 +26,7 @@ _CODEMIRROR_TYPES = {
     "property": "property",
     "param": "variable",
     "path": "text",
+    "key": "property",
 }
 
 # Private names sort after public ones, dunders last, as Jedi and IPython order them.
@@ -38,49 +34,34 @@ _PRIVATE_BOOST = -10
 _DUNDER_BOOST = -20
 
 
-def completion_prefix(text_before_cursor: str) -> str:
-    """The identifier being typed right before the cursor (may be empty)."""
-    match = WORD_BEFORE.search(text_before_cursor)
-    return match.group(0) if match else ""
-
-
-def should_complete(text_before_cursor: str, *, explicit: bool) -> bool:
-    """Whether typing here asks for completions: inside a word, right after `.`, or on request."""
-    if explicit:
-        return True
-    prefix = completion_prefix(text_before_cursor)
-    if prefix:
-        # A number literal (`12`) is not a name being typed.
-        return not prefix[0].isdigit()
-    return text_before_cursor.endswith(".") and not text_before_cursor.endswith("..")
-
-
 def to_completion_result(
-    suggestions: Iterable[Suggestion], *, text_before_cursor: str, cursor: int
+    suggestions: Iterable[Suggestion], *, text_before_cursor: str, cursor: int, text_after_cursor: str = ""
 ) -> dict[str, Any] | None:
     """Plain CodeMirror result for an answer computed at `cursor` (a UTF-16 offset).
 
-    Names starting with `_` are left out until the word typed starts with `_`. Returns None when
-    there is nothing to show, so the popup closes instead of showing an empty box.
+    Names starting with `_` are left out until the word typed starts with `_`. A key accepted
+    brings its closing quote and `]` unless they follow already. Returns None when there is
+    nothing to show, so the popup closes instead of showing an empty box.
     """
-    prefix = completion_prefix(text_before_cursor)
+    word = typed_word(text_before_cursor)
     # Private names wait until the person types `_` (IPython's default): the answer is no longer
     # valid once the word starts with `_`, so CodeMirror asks again and the client narrows.
-    hide_private = not prefix
-    options = [_to_option(s) for s in suggestions if not (hide_private and s.text.startswith("_"))]
+    hide_private = not word.is_key and not word.prefix
+    closing = word.closing(text_after_cursor)
+    options = [
+        _to_option(s, closing) for s in suggestions if not (hide_private and s.text.startswith("_"))
+    ]
     if not options:
         return None
-    # Identifier characters are never regex syntax, so the prefix needs no escaping.
-    valid_for = f"^(?!_){_JS_WORD}*$" if hide_private else f"^{prefix}{_JS_WORD}*$"
     return {
-        "from": cursor - utf16_length(prefix),
+        "from": cursor - utf16_length(word.prefix),
         "to": cursor,
         "options": options,
-        "validFor": {"source": valid_for, "flags": "iu"},
+        "validFor": word.valid_for(hide_private=hide_private),
     }
 
 
-def _to_option(suggestion: Suggestion) -> dict[str, Any]:
+def _to_option(suggestion: Suggestion, closing: str) -> dict[str, Any]:
     option: dict[str, Any] = {"label": suggestion.text}
     cm_type = _CODEMIRROR_TYPES.get(suggestion.kind)
     if cm_type:
@@ -89,8 +70,12 @@ def _to_option(suggestion: Suggestion) -> dict[str, Any]:
     option["detail"] = suggestion.detail or suggestion.kind
     if suggestion.documentation:
         option["info"] = suggestion.documentation
+    elif suggestion.kind == "key":
+        option["info"] = ""  # a key has nothing to describe: the popup does not ask about it
     if suggestion.insert_text is not None:
         option["apply"] = suggestion.insert_text
+    elif closing:
+        option["apply"] = suggestion.text + closing
     if suggestion.text.startswith("__"):
         option["boost"] = _DUNDER_BOOST
     elif suggestion.text.startswith("_"):

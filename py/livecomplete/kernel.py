@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import io
 import linecache
+import re
 import time
 import traceback
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from .events import Suggestion, clip_text
 from .offsets import line_column, utf16_to_index
 from .options import Options
+from .words import Word, typed_word
 
 __all__ = ["Kernel", "RunResult"]
 
@@ -36,6 +38,10 @@ _KINDS = {
     "param": "param",
     "path": "path",
 }
+# A name or attribute chain subscripted with a key being typed: `df["`, `self.data['co`.
+_SUBSCRIPTED = re.compile(
+    r"(?<![\w.])(?P<expression>[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*)\s*\[\s*[\"'][^\"'\\\n]*\Z"
+)
 # Kind of an option whose type was not looked up because the time budget ran out.
 UNRESOLVED_KIND = "name"
 
@@ -89,8 +95,12 @@ class Kernel:
         """Jedi completions at `cursor`, a UTF-16 offset into `source`, over the namespace."""
         import jedi  # imported on first use: it takes a second to load under Pyodide
 
-        line, column = line_column(source, utf16_to_index(source, cursor))
+        index = utf16_to_index(source, cursor)
+        line, column = line_column(source, index)
         completions = jedi.Interpreter(source, [self.namespace]).complete(line, column)
+        word = typed_word(source[:index])
+        if word.is_key:
+            return self._keys(source[:index], word, completions)
         deadline = time.perf_counter() + self.options.jedi_budget_ms / 1000
         suggestions = []
         for position, completion in enumerate(completions[: self.options.max_suggestions]):
@@ -98,6 +108,34 @@ class Kernel:
             documented = in_budget and position < self.options.documented_options
             suggestions.append(self._suggestion(completion, in_budget, documented))
         return suggestions
+
+    def _keys(self, before: str, word: Word, completions: list[Any]) -> list[Suggestion]:
+        """The keys of the object subscripted before the cursor that start with the word: Jedi's
+        (a dict's string keys), then its `_ipython_key_completions_()` (pandas has them)."""
+        # Jedi's string options are the quoted keys (without the closing quote when the editor
+        # already closed it); its paths (a string that is no key) are not.
+        keys = [_unquoted(c.name, word.quote) for c in completions if c.type == "string"]
+        keys += [key for key in self._ipython_keys(before) if key.startswith(word.prefix)]
+        unique = list(dict.fromkeys(k for k in keys if k.startswith(word.prefix)))
+        return [Suggestion(text=clip_text(k, self.options.max_detail_chars), kind="key")
+                for k in unique[: self.options.max_suggestions]]
+
+    def _ipython_keys(self, before: str) -> list[str]:
+        """`obj._ipython_key_completions_()` for a plain name or attribute chain before `[`; only
+        the object's own method is called, never an expression of the cell."""
+        match = _SUBSCRIPTED.search(before)
+        if not match:
+            return []
+        root, *attributes = (part.strip() for part in match["expression"].split("."))
+        try:
+            target = self.namespace[root]
+            for attribute in attributes:
+                target = getattr(target, attribute)
+            method = getattr(type(target), "_ipython_key_completions_", None)
+            keys = method(target) if callable(method) else []
+            return [key for key in keys if isinstance(key, str)][: self.options.max_suggestions]
+        except Exception:  # the user's object misbehaving is no reason to fail the completion
+            return []
 
     def _suggestion(self, completion: Any, typed: bool, documented: bool) -> Suggestion:
         kind = _KINDS.get(completion.type, completion.type) if typed else UNRESOLVED_KIND
@@ -113,6 +151,12 @@ class Kernel:
             documentation=documentation or None,
             detail=clip_text(detail, self.options.max_detail_chars),
         )
+
+
+def _unquoted(name: str, quote: str) -> str:
+    """A key as Jedi names it (`"alpha"`, or `"alpha` when a quote follows the cursor), bare."""
+    name = name[1:] if name[:1] in ("'", '"') else name
+    return name[:-1] if name.endswith(quote) else name
 
 
 def _signature(completion: Any) -> str | None:

@@ -16,7 +16,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from .events import CompletionResponse, Suggestion
-from .hints import completion_prefix
+from .words import typed_word
 
 __all__ = ["WordAnswer", "WordSpot", "may_be_cut", "narrowed", "word_spot"]
 
@@ -38,7 +38,7 @@ class WordSpot:
 
 def word_spot(cell_id: str, source: str, index: int) -> WordSpot:
     """The spot at `index` (a code-point index into `source`)."""
-    prefix = completion_prefix(source[:index])
+    prefix = typed_word(source[:index]).prefix
     return WordSpot(cell_id, source[: index - len(prefix)], source[index:], prefix)
 
 

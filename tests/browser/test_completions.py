@@ -121,3 +121,16 @@ def test_private_names_show_once_an_underscore_is_typed(open_notebook):
     assert not [label for label in notebook.popup_labels() if label.startswith("_")]
     notebook.type(1, "_")
     notebook.wait_for_option("_hidden")
+
+
+def test_keys_of_a_dict_complete_inside_the_brackets_and_close_them(open_notebook):
+    notebook = open_notebook()
+    notebook.set_cell(0, 'data = {"alpha": 1, "beta gamma": 2}')
+    notebook.run_cell(0)
+    notebook.type(1, 'data["')  # the editor closes the quote and the bracket: data[""]
+    notebook.wait_for_option("alpha")
+    notebook.page.keyboard.type("be", delay=100)
+    notebook.wait_for_option("beta gamma")
+    notebook.page.wait_for_timeout(100)
+    notebook.page.keyboard.press("Tab")
+    assert notebook.cell_text(1) == 'data["beta gamma"]'

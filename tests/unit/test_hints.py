@@ -5,7 +5,8 @@ import re
 import pytest
 
 from livecomplete import Suggestion
-from livecomplete.hints import completion_prefix, should_complete, to_completion_result
+from livecomplete.hints import to_completion_result
+from livecomplete.words import asks, typed_word
 from livecomplete.offsets import utf16_length
 
 
@@ -19,8 +20,8 @@ def js_regex(valid_for):
     ("before", "prefix"),
     [("os.pa", "pa"), ("os.", ""), ("x = café", "café"), ("print(", ""), ("", "")],
 )
-def test_completion_prefix(before, prefix):
-    assert completion_prefix(before) == prefix
+def test_the_typed_word(before, prefix):
+    assert typed_word(before).prefix == prefix
 
 
 @pytest.mark.parametrize(
@@ -36,8 +37,8 @@ def test_completion_prefix(before, prefix):
         ("", False, False),
     ],
 )
-def test_should_complete(before, explicit, expected):
-    assert should_complete(before, explicit=explicit) is expected
+def test_where_typing_asks(before, explicit, expected):
+    assert asks(before, explicit=explicit) is expected
 
 
 def test_result_spans_the_typed_word_and_keeps_jedi_order():
@@ -106,3 +107,13 @@ def test_private_names_wait_until_an_underscore_is_typed():
 def test_an_answer_of_private_names_only_shows_no_popup_until_an_underscore():
     suggestions = [Suggestion(text="__init__", kind="function")]
     assert to_completion_result(suggestions, text_before_cursor="obj.", cursor=4) is None
+
+
+def test_a_key_is_applied_with_what_closes_it_and_narrows_by_what_is_typed_of_it():
+    keys = [Suggestion(text=t, kind="key") for t in ("alpha", "beta gamma")]
+    open_bracket = to_completion_result(keys, text_before_cursor='d["', cursor=3, text_after_cursor="")
+    assert open_bracket["from"] == 3
+    assert [o.get("apply") for o in open_bracket["options"]] == ['alpha"]', 'beta gamma"]']
+    closed_by_the_editor = to_completion_result(keys, text_before_cursor='d["al', cursor=5, text_after_cursor='"]')
+    assert closed_by_the_editor["from"] == 3
+    assert all("apply" not in o for o in closed_by_the_editor["options"])

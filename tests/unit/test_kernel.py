@@ -79,3 +79,43 @@ def test_syntax_error_is_output(kernel):
 def test_invalid_cursor_raises_a_clear_error(kernel):
     with pytest.raises(ValueError, match=r"outside 0\.\.3"):
         kernel.complete("os.", 9)
+
+
+KEYED = '''
+data = {"alpha": 1, "beta gamma": 2, 3: "three"}
+class Frame:
+    def _ipython_key_completions_(self):
+        return ["col_a", "col_b", 7]
+    def __getitem__(self, key):
+        return key
+frame = Frame()
+class Broken:
+    def _ipython_key_completions_(self):
+        raise RuntimeError("no keys today")
+broken = Broken()
+'''
+
+
+@pytest.mark.parametrize(
+    ("typed", "keys"),
+    [
+        ('data["', ["alpha", "beta gamma"]),
+        ("data['be", ["beta gamma"]),
+        ('frame["', ["col_a", "col_b"]),
+        ('frame["col_b', ["col_b"]),
+        ('broken["', []),
+    ],
+)
+def test_keys_of_a_dict_and_of_an_object_with_ipython_key_completions(typed, keys):
+    kernel = Kernel()
+    kernel.run(KEYED)
+    suggestions = kernel.complete(typed, len(typed))
+    assert [s.text for s in suggestions] == keys
+    assert {s.kind for s in suggestions} <= {"key"}
+
+
+def test_keys_when_the_editor_has_closed_the_quote_and_bracket():
+    kernel = Kernel()
+    kernel.run(KEYED)
+    source = 'data["al"]'
+    assert [s.text for s in kernel.complete(source, len('data["al'))] == ["alpha"]

@@ -84,8 +84,11 @@ function replacedText(completion, state) {
 }
 
 function toCompletionResult({ validFor, options, ...result }, describe) {
-  // An option without documentation asks for it when highlighted (see CompletionClient.describe).
-  const shown = options.map((option) => (option.info ? option : { ...option, info: () => describedInfo(describe, option) }))
+  // An option without documentation asks for it when highlighted (see CompletionClient.describe);
+  // one whose `info` is empty has nothing to describe.
+  const shown = options.map((option) =>
+    option.info !== undefined ? option : { ...option, info: () => describedInfo(describe, option) },
+  )
   for (const option of shown) replacedFrom.set(option, result.from)
   return { ...result, options: shown, validFor: new RegExp(validFor.source, validFor.flags) }
 }
