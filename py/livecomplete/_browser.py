@@ -13,6 +13,7 @@ import collections
 import gc
 import json
 import logging
+from collections.abc import Coroutine
 from typing import Any
 
 import js  # type: ignore[import-not-found]
@@ -61,8 +62,8 @@ class WorkerKernel:
             return None
         return kernel_namespace(launch_id, cells_run)
 
-    async def complete(self, source: str, cursor: int) -> list[Suggestion]:
-        answer = await self._handle.complete(source, cursor)
+    async def answer(self, operation: str, source: str, cursor: int) -> list[Suggestion]:
+        answer = await self._handle.answer(operation, source, cursor)
         ms = self._handle.lastCallMs
         self.last_call_ms = float(ms) if isinstance(ms, (int, float)) else None
         return [Suggestion.from_event(item) for item in json.loads(answer)]
@@ -113,18 +114,23 @@ class PageSession:
         self, query_id: int, cell_id: str, source: str, cursor: int, explicit: bool
     ) -> asyncio.Task[str | None]:
         """Start query `query_id`; JS awaits the task: a JSON CodeMirror result, or None."""
-        task = asyncio.ensure_future(self._complete_json(cell_id, source, cursor, explicit))
-        self._queries[query_id] = task
-        task.add_done_callback(lambda _: self._queries.pop(query_id, None))
-        return task
+        return self._start(query_id, self._client.complete(cell_id, source, cursor, explicit=explicit))
 
     def describe(self, query_id: int, cell_id: str, source: str, cursor: int, label: str) -> asyncio.Task[str | None]:
         """Start describing option `label` (see `CompletionClient.describe`); JSON or None."""
-        async def describe_json() -> str | None:
-            description = await self._client.describe(cell_id, source, cursor, label)
-            return None if description is None else json.dumps(description)
+        return self._start(query_id, self._client.describe(cell_id, source, cursor, label))
 
-        task = asyncio.ensure_future(describe_json())
+    def signature(self, query_id: int, cell_id: str, source: str, cursor: int) -> asyncio.Task[str | None]:
+        """Start asking for the signature help at `cursor` (`CompletionClient.signature`); JSON or None."""
+        return self._start(query_id, self._client.signature(cell_id, source, cursor))
+
+    def _start(self, query_id: int, answer: Coroutine[Any, Any, Any]) -> asyncio.Task[str | None]:
+        """A task JS awaits (the answer as JSON, or None) and can cancel by `query_id`."""
+        async def as_json() -> str | None:
+            result = await answer
+            return None if result is None else json.dumps(result)
+
+        task = asyncio.ensure_future(as_json())
         self._queries[query_id] = task
         task.add_done_callback(lambda _: self._queries.pop(query_id, None))
         return task
@@ -134,10 +140,6 @@ class PageSession:
         task = self._queries.get(query_id)
         if task is not None:
             task.cancel()
-
-    async def _complete_json(self, cell_id: str, source: str, cursor: int, explicit: bool) -> str | None:
-        result = await self._client.complete(cell_id, source, cursor, explicit=explicit)
-        return None if result is None else json.dumps(result)
 
     def cleanup_now(self, at_ms: float | None = None) -> asyncio.Task[str]:
         """Run a cleanup round now (`at_ms` replaces the clock for ages); JSON report."""

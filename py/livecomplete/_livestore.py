@@ -34,7 +34,9 @@ class LiveStoreCompletions:
         self._queries = queries
 
     def commit_request(self, request: CompletionRequest) -> None:
-        self._store.commit(self._events.completionRequested(_to_js(request.to_event())))
+        operation = [] if request.operation == "complete" else [self._events.operationRequested(
+            _to_js({"completionId": request.completion_id, "operation": request.operation}))]
+        self._store.commit(*operation, self._events.completionRequested(_to_js(request.to_event())))
 
     def commit_responses(
         self, responses: Sequence[CompletionResponse], computed_in: Mapping[str, str] | None = None
@@ -45,8 +47,11 @@ class LiveStoreCompletions:
             *(self._events.completionNamespace(_to_js({"completionId": i, "namespace": ns})) for i, ns in tags),
         )
 
-    def stored_answer(self, namespace: str, source: str, cursor_position: int) -> Row | None:
-        rows = self._store.query(self._queries.storedAnswer(namespace, source, cursor_position)).to_py()
+    def stored_answer(
+        self, namespace: str, source: str, cursor_position: int, operation: str = "complete"
+    ) -> Row | None:
+        query = self._queries.storedAnswer(namespace, source, cursor_position, operation)
+        rows = self._store.query(query).to_py()
         if not rows:
             return None
         row = row_to_event(rows[0])

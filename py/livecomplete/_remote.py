@@ -52,8 +52,8 @@ class InProcessKernel:
     def wanted(self) -> None:
         pass  # always running
 
-    async def complete(self, source: str, cursor: int) -> Sequence[Suggestion]:
-        return self._kernel.complete(source, cursor)
+    async def answer(self, operation: str, source: str, cursor: int) -> Sequence[Suggestion]:
+        return self._kernel.answer(operation, source, cursor)
 
 
 class RemoteKernel:

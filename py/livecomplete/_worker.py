@@ -15,7 +15,7 @@ from ._snapshot import UNPACKED_SUFFIX
 from .kernel import Kernel
 from .options import Options
 
-__all__ = ["complete", "run", "start", "warmed_kernel"]
+__all__ = ["answer", "run", "start", "warmed_kernel"]
 
 _kernel: Kernel | None = None
 
@@ -62,8 +62,9 @@ def run(code: str) -> str:
     return json.dumps(_require_kernel().run(code).to_plain())
 
 
-def complete(source: str, cursor: int) -> str:
-    suggestions = _require_kernel().complete(source, cursor)
+def answer(operation: str, source: str, cursor: int) -> str:
+    """`Kernel.answer` as JSON (a list of suggestion events), for the worker's JS."""
+    suggestions = _require_kernel().answer(operation, source, cursor)
     return json.dumps([s.to_event() for s in suggestions])
 
 

@@ -58,8 +58,9 @@ class KernelBackend(Protocol):
     def unavailable_because(self) -> str | None:
         """None when the kernel can compute now; else why not ("kernel busy running a cell")."""
 
-    async def complete(self, source: str, cursor: int) -> Sequence[Suggestion]:
-        """Suggestions at `cursor` (UTF-16 offset) in `source`; raises when the kernel fails."""
+    async def answer(self, operation: str, source: str, cursor: int) -> Sequence[Suggestion]:
+        """What `operation` (events.OPERATIONS) computes at `cursor` (UTF-16 offset) in `source`;
+        raises when the kernel fails."""
 
     def mark_unresponsive(self, reason: str) -> None:
         """A call never returned: the kernel is stuck (the page then offers a restart)."""
@@ -123,9 +124,9 @@ class KernelAgent:
         # tab's events arrive first, and for a moment an answered request reads as open again;
         # remembering the answers keeps it from being answered twice.
         self._answered: collections.OrderedDict[str, None] = collections.OrderedDict()
-        # The newest request seen per lane (who asked, which cell), by (timestamp, arrival): older
-        # ones are superseded.
-        self._newest: dict[tuple[str, str], tuple[float, int, str]] = {}
+        # The newest request seen per lane (who asked, which cell, which operation), by
+        # (timestamp, arrival): older ones are superseded.
+        self._newest: dict[tuple[str, str, str], tuple[float, int, str]] = {}
         self._arrivals = 0
         self._undispatched: list[CompletionRequest] = []
         self._unflushed: list[Answered] = []  # superseded, waiting for their shared commit
@@ -134,9 +135,10 @@ class KernelAgent:
         # about its own work, not about the calls ahead of it.
         self._kernel_turn = asyncio.Lock()
         self._unsubscribe: Unsubscribe | None = None
-        # Answers computed in the kernel's current namespace, and its name, by (source, cursor).
+        # Answers computed in the kernel's current namespace, and its name, by (operation, source,
+        # cursor).
         self._computed: collections.OrderedDict[
-            tuple[str, int], tuple[tuple[Suggestion, ...], str | None]
+            tuple[str, str, int], tuple[tuple[Suggestion, ...], str | None]
         ] = collections.OrderedDict()
         self.computations = 0  # Jedi calls made (the rest were answered without one)
 
@@ -272,7 +274,7 @@ class KernelAgent:
         ) -> Answered:
             return Answered(request, self._response(request, suggestions, status), how, kernel_ms, namespace)
 
-        key = (request.source, request.cursor_position)
+        key = (request.operation, request.source, request.cursor_position)
         # Describing a highlighted option again, retyping a word, or another person asking the
         # same (a remote kernel) then costs no Jedi call; `keptComputations` bounds the cache.
         if key in self._computed:
@@ -292,7 +294,7 @@ class KernelAgent:
             namespace = self._kernel.namespace()
             self.computations += 1
             suggestions = tuple(await asyncio.wait_for(
-                self._kernel.complete(request.source, request.cursor_position),
+                self._kernel.answer(request.operation, request.source, request.cursor_position),
                 self.options.kernel_timeout_ms / 1000,
             ))
             kernel_ms = self._clock() - began
@@ -326,11 +328,14 @@ class KernelAgent:
         return reason
 
     def _local(self, request: CompletionRequest, why: str) -> list[Suggestion]:
+        if request.operation == "signature":
+            return []  # only the kernel knows what a call takes
         index = utf16_to_index(request.source, request.cursor_position)
         return local_suggestions(request.source, index, why=why, limit=self.options.max_suggestions)
 
 
-def _lane(request: CompletionRequest) -> tuple[str, str]:
+def _lane(request: CompletionRequest) -> tuple[str, str, str]:
     # Cell ids are per notebook page ("cell-2"), so a kernel serving several people keeps one
-    # lane per person and cell: one person's typing never supersedes another's request.
-    return (request.requested_by, request.cell_id)
+    # lane per person, cell and operation: one person's typing never supersedes another's
+    # request, and a description or a signature never supersedes the cell's completions.
+    return (request.requested_by, request.cell_id, request.operation)

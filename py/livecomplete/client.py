@@ -23,9 +23,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .debounce import Debouncer
-from .events import CompletionRequest, CompletionResponse, InvalidEvent, Suggestion, now_ms
+from .events import ANSWERED_ALIKE, CompletionRequest, CompletionResponse, InvalidEvent, Operation, Suggestion, now_ms
 from .fallback import local_suggestions
-from .hints import to_completion_result
+from .hints import to_completion_result, to_signature_help
 from .offsets import utf16_length, utf16_to_index
 from .options import Options
 from .store import CompletionStore, Unsubscribe
@@ -35,10 +35,6 @@ from .words import asks, typed_word
 __all__ = ["CompletionClient"]
 
 log = logging.getLogger("livecomplete")
-
-
-# Appended to the cell id of requests that describe a highlighted option.
-DESCRIBE_LANE = "/describe"
 
 
 def _new_id() -> str:
@@ -181,33 +177,45 @@ class CompletionClient:
         option the popup asks when it is highlighted: a request with the word completed to
         `label`, whose first option it then is. None when there is nothing to say.
         """
-        try:
-            spot = word_spot(cell_id, source, utf16_to_index(source, cursor))
-            completed = spot.before_word + label
-            request = CompletionRequest(
-                completion_id=self._new_id(),
-                # Its own lane: the kernel agent computes only the newest request of a cell, and
-                # a description must neither supersede the cell's completions nor be superseded
-                # by them (only the newest highlighted option matters).
-                cell_id=f"{cell_id}{DESCRIBE_LANE}",
-                source=completed + spot.after_cursor,
-                cursor_position=utf16_length(completed),
-                requested_by=self.requested_by,
-                timestamp=self._clock(),
-            )
-            stored = self._stored_answer(self._answering_namespace(), request.source, request.cursor_position)
-            response = stored or await self._ask(request)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("describing %r in cell %s failed", label, cell_id)
-            return None
-        if response is None or response.status != "success":
+        spot = word_spot(cell_id, source, utf16_to_index(source, cursor))
+        completed = spot.before_word + label
+        response = await self._answer_of("describe", cell_id, completed + spot.after_cursor, utf16_length(completed))
+        if response is None:
             return None
         for suggestion in response.suggestions:
             if suggestion.text == label and (suggestion.detail or suggestion.documentation):
                 return {"detail": suggestion.detail, "documentation": suggestion.documentation}
         return None
+
+    async def signature(self, cell_id: str, source: str, cursor: int) -> dict[str, Any] | None:
+        """The signature help at `cursor` (a call's arguments): {signatures: [{label,
+        activeFrom, activeTo, documentation}]}, or None when the cursor is in no known call."""
+        response = await self._answer_of("signature", cell_id, source, cursor)
+        return None if response is None else to_signature_help(response.suggestions)
+
+    async def _answer_of(self, operation: Operation, cell_id: str, source: str, cursor: int) -> CompletionResponse | None:
+        """The successful answer to an `operation` request at `cursor`: from the store when it
+        holds one for the namespace that answers now, else from the kernel; None otherwise.
+        Each operation has its own lane at the kernel agent, so it neither supersedes the cell's
+        completions nor is superseded by them (only its own newest request matters)."""
+        try:
+            request = CompletionRequest(
+                completion_id=self._new_id(),
+                cell_id=cell_id,
+                source=source,
+                cursor_position=cursor,
+                requested_by=self.requested_by,
+                timestamp=self._clock(),
+                operation=operation,
+            )
+            stored = self._stored_answer(self._answering_namespace(), source, cursor, operation)
+            response = stored or await self._ask(request)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s at %d in cell %s failed", operation, cursor, cell_id)
+            return None
+        return response if response is not None and response.status == "success" else None
 
     def _start_word(
         self, spot: WordSpot, request: CompletionRequest | None, stored: CompletionResponse | None = None
@@ -252,13 +260,19 @@ class CompletionClient:
         `reuseStoredAnswers` is off)."""
         return self._namespace() if self.options.reuse_stored_answers else None
 
-    def _stored_answer(self, namespace: str | None, source: str, cursor: int) -> CompletionResponse | None:
-        """The store's answer to this very request computed in `namespace`, if any."""
+    def _stored_answer(
+        self, namespace: str | None, source: str, cursor: int, operation: Operation = "complete"
+    ) -> CompletionResponse | None:
+        """The store's answer to this very request computed in `namespace`, if any (an answer
+        to an operation the kernel answers alike serves too)."""
         if namespace is None:
             return None
         try:
-            row = self._store.stored_answer(namespace, source, cursor)
-            return None if row is None else CompletionResponse.from_event(row, self.options)
+            for alike in ANSWERED_ALIKE[operation]:
+                row = self._store.stored_answer(namespace, source, cursor, alike)
+                if row is not None:
+                    return CompletionResponse.from_event(row, self.options)
+            return None
         except InvalidEvent as error:
             log.warning("ignored an invalid stored answer: %s", error)
         except Exception:

@@ -7,6 +7,7 @@ into the prefix (the list no longer covers it) makes CodeMirror ask again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,7 +15,7 @@ from .events import Suggestion
 from .offsets import utf16_length
 from .words import typed_word
 
-__all__ = ["to_completion_result"]
+__all__ = ["to_completion_result", "to_signature_help"]
 
 # Jedi kinds -> CodeMirror's icon types (`cm-completionIcon-<type>`).
 _CODEMIRROR_TYPES = {
@@ -81,3 +82,23 @@ def _to_option(suggestion: Suggestion, closing: str) -> dict[str, Any]:
     elif suggestion.text.startswith("_"):
         option["boost"] = _PRIVATE_BOOST
     return option
+
+
+def to_signature_help(signatures: Iterable[Suggestion]) -> dict[str, Any] | None:
+    """Plain data for the signature tooltip from a `signature` answer (see `Kernel.signatures`):
+    each signature's label, the UTF-16 range of its active parameter in it (none: -1, -1), and
+    its documentation. None when there is no signature to show."""
+    shown = [_signature_help(s) for s in signatures if s.kind == "signature"]
+    return {"signatures": shown} if shown else None
+
+
+def _signature_help(signature: Suggestion) -> dict[str, Any]:
+    label = signature.text
+    start = end = -1
+    opening = label.find("(")
+    if signature.detail and opening >= 0:
+        # The parameter as written in the list, by name (`*args`, `key=None`, `b: int` included).
+        found = re.compile(rf"(?<![\w]){re.escape(signature.detail)}(?!\w)").search(label, opening + 1)
+        if found:
+            start, end = utf16_length(label[: found.start()]), utf16_length(label[: found.end()])
+    return {"label": label, "activeFrom": start, "activeTo": end, "documentation": signature.documentation or ""}

@@ -23,7 +23,7 @@ from .offsets import line_column, utf16_to_index
 from .options import Options
 from .words import Word, typed_word
 
-__all__ = ["Kernel", "RunResult"]
+__all__ = ["OPERATIONS", "Kernel", "RunResult"]
 
 # Jedi's `Completion.type` values -> the kinds stored in events (the proposal names
 # 'function', 'variable', 'keyword'; the rest keep Jedi's word).
@@ -42,6 +42,9 @@ _KINDS = {
 _SUBSCRIPTED = re.compile(
     r"(?<![\w.])(?P<expression>[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*)\s*\[\s*[\"'][^\"'\\\n]*\Z"
 )
+# A call's tooltip shows this many of its signatures (overloads), each with its docstring's first lines.
+SHOWN_SIGNATURES = 3
+SIGNATURE_DOC_LINES = 6
 # Kind of an option whose type was not looked up because the time budget ran out.
 UNRESOLVED_KIND = "name"
 
@@ -91,6 +94,10 @@ class Kernel:
         exec(compile(tree, filename, "exec"), self.namespace)
         return None
 
+    def answer(self, operation: str, source: str, cursor: int) -> list[Suggestion]:
+        """What `operation` (events.OPERATIONS) computes at `cursor` in `source`, by the table."""
+        return OPERATIONS[operation](self, source, cursor)
+
     def complete(self, source: str, cursor: int) -> list[Suggestion]:
         """Jedi completions at `cursor`, a UTF-16 offset into `source`, over the namespace."""
         import jedi  # imported on first use: it takes a second to load under Pyodide
@@ -108,6 +115,28 @@ class Kernel:
             documented = in_budget and position < self.options.documented_options
             suggestions.append(self._suggestion(completion, in_budget, documented))
         return suggestions
+
+    def signatures(self, source: str, cursor: int) -> list[Suggestion]:
+        """The signatures of the call at `cursor`, one suggestion each: `text` the signature,
+        `detail` the parameter the cursor is at (none past the last), `documentation` the first
+        lines of the callable's docstring, as plain text."""
+        import jedi
+
+        line, column = line_column(source, utf16_to_index(source, cursor))
+        found = jedi.Interpreter(source, [self.namespace]).get_signatures(line, column)
+        return [self._signature_suggestion(signature) for signature in found[:SHOWN_SIGNATURES]]
+
+    def _signature_suggestion(self, signature: Any) -> Suggestion:
+        params = signature.params
+        index = signature.index
+        active = params[index].name if index is not None and 0 <= index < len(params) else None
+        doc = "\n".join(signature.docstring(raw=True).strip().splitlines()[:SIGNATURE_DOC_LINES])
+        return Suggestion(
+            text=clip_text(signature.to_string(), self.options.max_detail_chars) or signature.name,
+            kind="signature",
+            detail=active,
+            documentation=clip_text(doc, self.options.max_documentation_chars) or None,
+        )
 
     def _keys(self, before: str, word: Word, completions: list[Any]) -> list[Suggestion]:
         """The keys of the object subscripted before the cursor that start with the word: Jedi's
@@ -172,3 +201,8 @@ def _user_traceback(exc: BaseException) -> str:
     while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<cell "):
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+# One table for every operation a request can ask (events.OPERATIONS): a new one is a function
+# here and a view in the page. A description is the completion of the word completed to the option.
+OPERATIONS = {"complete": Kernel.complete, "describe": Kernel.complete, "signature": Kernel.signatures}

@@ -20,7 +20,8 @@ Row = Mapping[str, Any]
 
 class CompletionStore(Protocol):
     def commit_request(self, request: CompletionRequest) -> None:
-        """Commit `v1.CompletionRequested`."""
+        """Commit `v1.CompletionRequested`, after a `v1.OperationRequested` naming its operation
+        unless it is `complete` (in one commit, so a reader never sees it without)."""
 
     def commit_responses(
         self, responses: Sequence[CompletionResponse], computed_in: Mapping[str, str] | None = None
@@ -28,9 +29,11 @@ class CompletionStore(Protocol):
         """Commit one `v1.CompletionReceived` per response, all in one transaction, with a
         `v1.CompletionNamespace` for each completion id in `computed_in` (id -> namespace)."""
 
-    def stored_answer(self, namespace: str, source: str, cursor_position: int) -> Row | None:
-        """The newest successful response (a raw row, camelCase fields) to a request with this
-        `source` and `cursor_position`, computed in `namespace`; None when there is none."""
+    def stored_answer(
+        self, namespace: str, source: str, cursor_position: int, operation: str = "complete"
+    ) -> Row | None:
+        """The newest successful response (a raw row, camelCase fields) to an `operation` request
+        with this `source` and `cursor_position`, computed in `namespace`; None when none is."""
 
     def watch_response(self, completion_id: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
         """Call `on_rows` with the responses stored for `completion_id` (now, and on every change)."""

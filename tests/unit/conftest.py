@@ -28,7 +28,10 @@ class MemoryStore:
 
     # -- the CompletionStore interface
     def commit_request(self, request: CompletionRequest) -> None:
-        self.commit_raw_request(request.to_event())
+        event = request.to_event()
+        if request.operation != "complete":
+            event["operation"] = request.operation  # as the row reads once v1.OperationRequested is in
+        self.commit_raw_request(event)
 
     def commit_responses(self, responses, computed_in=None) -> None:
         self.commits += 1
@@ -38,8 +41,8 @@ class MemoryStore:
             self.namespaces.setdefault(completion_id, namespace)
         self._notify()
 
-    def stored_answer(self, namespace, source, cursor_position):
-        requests = {r.get("completionId"): r for r in self.requests}
+    def stored_answer(self, namespace, source, cursor_position, operation="complete"):
+        requests = {r.get("completionId"): r for r in self.requests if r.get("operation", "complete") == operation}
         found = [
             self.responses[i] for i, ns in self.namespaces.items()
             if ns == namespace and i in self.responses and i in requests

@@ -13,6 +13,7 @@ class FakeKernel:
         self.behaviour = behaviour
         self.unavailable = unavailable
         self.calls = []
+        self.operations = []
         self.unresponsive = []
         self.current_namespace = "fresh"
         self.on_complete = lambda: None
@@ -31,8 +32,9 @@ class FakeKernel:
         self.unresponsive.append(reason)
         self.unavailable = "kernel not responding"
 
-    async def complete(self, source, cursor):
+    async def answer(self, operation, source, cursor):
         self.calls.append((source, cursor))
+        self.operations.append(operation)
         self.on_complete()
         if self.behaviour == "raise":
             raise RuntimeError("jedi exploded")
@@ -331,3 +333,17 @@ async def test_a_request_its_asker_no_longer_waits_for_is_answered_without_the_k
     assert kernel.calls == [("import os\nos.", 13)]
     assert store.responses["abandoned"]["status"] == "timeout" and store.responses["abandoned"]["suggestions"] == []
     assert store.responses["wanted"]["status"] == "success"
+
+
+async def test_each_operation_has_its_own_lane_and_its_own_kept_answers(store):
+    """A description or a signature never supersedes the cell's completion, nor is reused for it."""
+    kernel = FakeKernel()
+    await run_agent(store, kernel, [
+        request("c1", timestamp=1.0),
+        request("d1", timestamp=2.0, operation="describe"),
+        request("s1", timestamp=3.0, operation="signature"),
+        request("s2", timestamp=4.0, operation="signature", source="os.", cursor_position=3),
+    ])
+    assert {i: store.responses[i]["status"] for i in ("c1", "d1", "s1", "s2")} == {
+        "c1": "success", "d1": "success", "s1": "timeout", "s2": "success"}  # s1 superseded by s2
+    assert kernel.operations == ["complete", "describe", "signature"]  # same text, three computations

@@ -310,7 +310,8 @@ async def test_describing_an_option_asks_with_the_word_completed_to_it(store):
     described = await client.describe("cell-1", source, len("import os\nos.path.jo"), "join")
     assert described == {"detail": "join(a, *p)", "documentation": "Join paths."}
     assert store.requests[-1]["source"] == "import os\nos.path.join + 1"
-    assert store.requests[-1]["cellId"] == "cell-1/describe"  # never supersedes the cell's completions
+    assert store.requests[-1]["cellId"] == "cell-1"
+    assert store.requests[-1]["operation"] == "describe"  # its own lane: never supersedes the cell's completions
     assert store.requests[-1]["cursorPosition"] == len("import os\nos.path.join")
     assert await client.describe("cell-1", source, len("import os\nos.path.jo"), "joinx") is None  # nothing to say
 
@@ -465,3 +466,12 @@ async def test_a_words_request_answered_otherwise_is_no_longer_waited_for(store)
     assert [o["label"] for o in result["options"]] == ["path"]
     await asyncio.sleep(0.01)  # the cancelled wait unwinds
     assert not client.waits_for("c1")
+
+
+async def test_signature_help_is_its_own_operation_and_becomes_the_tooltips_data(store):
+    answer_with(store, [{"text": "area(width, height=2)", "kind": "signature", "detail": "height",
+                         "documentation": "The area."}])
+    help = await make_client(store).signature("cell-1", "area(3, ", 8)
+    assert store.requests[-1]["operation"] == "signature" and store.requests[-1]["cellId"] == "cell-1"
+    assert help == {"signatures": [{"label": "area(width, height=2)", "activeFrom": 12, "activeTo": 18,
+                                    "documentation": "The area."}]}

@@ -63,6 +63,8 @@ def test_response_round_trips_and_omits_absent_optionals():
         ({"cursorPosition": float("nan")}, "cursorPosition must be a finite number"),
         ({"timestamp": -5}, r"timestamp -5 must be milliseconds in 0\.\."),
         ({"timestamp": 2**60}, "timestamp .* must be milliseconds"),
+        ({"operation": "hover"}, "operation 'hover' is not one of complete, describe, signature"),
+        ({"operation": ["signature"]}, "operation .* is not one of"),
     ],
 )
 def test_bad_request_fields_are_named(changes, message):
@@ -131,3 +133,10 @@ def test_long_documentation_is_truncated_not_dropped():
     raw = response_event(suggestions=[{"text": "f", "kind": "function", "documentation": "d" * 50}])
     response = CompletionResponse.from_event(raw, Options(max_documentation_chars=10))
     assert response.suggestions[0].documentation == "d" * 9 + "…"
+
+
+def test_a_request_row_names_its_operation_and_the_proposals_event_stays_field_for_field():
+    request = CompletionRequest.from_event(request_event(operation="signature"))
+    assert request.operation == "signature"
+    assert request.to_event() == request_event()  # the operation travels in v1.OperationRequested
+    assert CompletionRequest.from_event(request_event()).operation == "complete"

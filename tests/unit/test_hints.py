@@ -5,7 +5,7 @@ import re
 import pytest
 
 from livecomplete import Suggestion
-from livecomplete.hints import to_completion_result
+from livecomplete.hints import to_completion_result, to_signature_help
 from livecomplete.words import asks, typed_word
 from livecomplete.offsets import utf16_length
 
@@ -117,3 +117,16 @@ def test_a_key_is_applied_with_what_closes_it_and_narrows_by_what_is_typed_of_it
     closed_by_the_editor = to_completion_result(keys, text_before_cursor='d["al', cursor=5, text_after_cursor='"]')
     assert closed_by_the_editor["from"] == 3
     assert all("apply" not in o for o in closed_by_the_editor["options"])
+
+
+def test_signature_help_marks_the_active_parameter_in_utf16_units():
+    signatures = [Suggestion(text="área(wide, héight=2, *rest)", kind="signature", detail="héight", documentation="Doc.")]
+    help = to_signature_help(signatures)["signatures"][0]
+    label = help["label"]
+    assert label.encode("utf-16-le")[2 * help["activeFrom"]: 2 * help["activeTo"]].decode("utf-16-le") == "héight"
+    assert help["documentation"] == "Doc."
+    starred = to_signature_help([Suggestion(text="f(*values, sep=' ')", kind="signature", detail="values")])
+    assert starred["signatures"][0]["activeFrom"] == 3
+    unknown = to_signature_help([Suggestion(text="f(a)", kind="signature", detail=None)])
+    assert (unknown["signatures"][0]["activeFrom"], unknown["signatures"][0]["activeTo"]) == (-1, -1)
+    assert to_signature_help([Suggestion(text="path", kind="module")]) is None

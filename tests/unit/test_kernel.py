@@ -119,3 +119,19 @@ def test_keys_when_the_editor_has_closed_the_quote_and_bracket():
     kernel.run(KEYED)
     source = 'data["al"]'
     assert [s.text for s in kernel.complete(source, len('data["al'))] == ["alpha"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "active"),
+    [("area(", "width"), ("area(3, ", "height"), ("area(3, 4, unit=", "unit"), ("area(width=1, height=", "height")],
+)
+def test_the_signature_of_the_call_at_the_cursor_names_the_active_parameter(typed, active):
+    kernel = Kernel()
+    kernel.run("def area(width, height=2, *, unit='m'):\n    'The area.'\n    return width * height")
+    [signature] = kernel.answer("signature", typed, len(typed))
+    assert signature.text == "area(width, height=2, *, unit='m')"
+    assert (signature.kind, signature.detail, signature.documentation) == ("signature", active, "The area.")
+
+
+def test_no_signature_outside_a_call():
+    assert Kernel().answer("signature", "x = 1", 5) == []

@@ -5,11 +5,13 @@ import { autocompletion } from '@codemirror/autocomplete'
 import { completionKeys } from './enter-key.js'
 
 /**
- * The autocompletion extension for one cell: `source` and the completion keys (Enter accepts
- * only an option the person chose: see enter-key.js). `enterAcceptDelayMs()` reads the option.
+ * The autocompletion extension for one cell: `source`, the completion keys (Enter accepts only
+ * an option the person chose: see enter-key.js; `enterAcceptDelayMs()` reads the option), and
+ * the cell's `signatures` help (signature-help.js).
  */
-export function completionExtension(source, enterAcceptDelayMs) {
+export function completionExtension(source, enterAcceptDelayMs, signatures) {
   return [
+    signatures,
     // Python debounces typing itself and every keystroke aborts the previous query, so
     // CodeMirror asks at once instead of adding its own typing delay.
     autocompletion({ override: [source], activateOnTypingDelay: 0, defaultKeymap: false }),

@@ -92,14 +92,15 @@ export class KernelWorker extends EventTarget {
     }
   }
 
-  /** Jedi completions as a JSON string (a list of suggestion events); used by the kernel agent. */
   /** {wasmBytes}: the kernel's WebAssembly memory (for benchmarks). */
   memory() {
     return this.#call('memory', [])
   }
 
-  complete(source, cursor) {
-    return this.#call('complete', [source, cursor])
+  /** What `operation` (complete, describe, signature) computes at `cursor`, as JSON (a list of
+   * suggestion events); used by the kernel agent. */
+  answer(operation, source, cursor) {
+    return this.#call('answer', [operation, source, cursor])
   }
 
   terminate() {

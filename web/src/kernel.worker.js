@@ -1,6 +1,6 @@
 // The kernel: Pyodide in a dedicated worker, holding the notebook's namespace. Runs cells and
 // computes Jedi completions (livecomplete._worker). Messages in: {type: 'start', baseUrl,
-// optionsJson} once, then {id, type: 'run'|'complete', args}. Out: {type: 'status', detail},
+// optionsJson} once, then {id, type: 'run'|'answer'|'memory', args}. Out: {type: 'status', detail},
 // {type: 'ready', info}, {type: 'failed', error}, and {id, ok, result|error, ms} per call
 // (`ms`: time spent in the call inside the worker).
 import { loadPython, snapshotWanted } from './python.js'
@@ -21,7 +21,7 @@ async function start({ baseUrl, optionsJson }) {
 
 const calls = {
   run: (code) => JSON.parse(api.run(code)),
-  complete: (source, cursor) => api.complete(source, cursor),
+  answer: (operation, source, cursor) => api.answer(operation, source, cursor),
   memory: () => ({ wasmBytes: wasmMemory() }),
 }
 

@@ -10,6 +10,7 @@ import { kernelLaunchGate } from './kernel-launch.js'
 import { optionValue } from './option-defaults.js'
 import { watchPersistence } from './persistence-watchdog.js'
 import { loadPython, snapshotWanted } from './python.js'
+import { signatureHelp } from './signature-help.js'
 import { openOnce, openOrStartAfresh } from './store-lifecycle.js'
 import { completionStoreDirectory, events, queries, storageFormatVersion, tables } from './store.js'
 
@@ -51,6 +52,14 @@ export class Livecomplete extends EventTarget {
   #stopWatchdog = () => {}
   #recovery = null
   #reopened = false
+  // What the CodeMirror extensions ask the page's Python through (completion-source.js).
+  #sessions = {
+    current: () => this.#session,
+    starting: () => this.state === 'starting',
+    ready: null,
+    recovering: () => this.#recovery,
+    nextQueryId: () => ++this.#queries,
+  }
 
   constructor({ notebookId, options, baseUrl, syncUrl }) {
     super()
@@ -83,6 +92,7 @@ export class Livecomplete extends EventTarget {
         this.#setState('error', String(error?.message ?? error))
       },
     )
+    this.#sessions.ready = this.ready
     /** Probes for tests, benchmarks and the console (debug.js); not part of the API. */
     this.debug = debugProbes({
       ready: this.ready,
@@ -233,18 +243,12 @@ export class Livecomplete extends EventTarget {
   /** A CodeMirror extension: autocompletion fed by this notebook's kernel, for one cell. */
   completion(cellId) {
     const delayMs = optionValue(this.options, 'enterAcceptDelayMs')
-    return completionExtension(this.completionSource(cellId), () => delayMs)
+    return completionExtension(this.completionSource(cellId), () => delayMs, signatureHelp(cellId, this.#sessions))
   }
 
   /** A CodeMirror completion source for one cell. Never throws; resolves to null when unsure. */
   completionSource(cellId) {
-    const source = completionSource(cellId, {
-      current: () => this.#session,
-      starting: () => this.state === 'starting',
-      ready: this.ready,
-      recovering: () => this.#recovery,
-      nextQueryId: () => ++this.#queries,
-    })
+    const source = completionSource(cellId, this.#sessions)
     return (context) => {
       this.#sourceCalls += 1
       return source(context)

@@ -1,5 +1,6 @@
 // The completion store's schema: the proposal's two synced events, field for field, and the
-// tables they materialize into; plus our own: two with which a remote kernel (web/node/)
+// tables they materialize into; plus our own: one that names a request's operation when it is not
+// a completion (describe, signature), two with which a remote kernel (web/node/)
 // announces that it serves the notebook, so the pages' own kernels stand by, and one that says
 // in which kernel namespace an answer was computed, so an identical request is answered from the
 // store. Shared by the page, the LiveStore workers and remote kernels.
@@ -37,6 +38,13 @@ export const events = {
       timestamp: Schema.Number,
     }),
   }),
+  // What the request `completionId` asks, when it is not a completion: the one option a highlighted
+  // entry names ('describe') or the signature of the call at the cursor ('signature'). Committed
+  // just before its v1.CompletionRequested, in the same commit; answered by v1.CompletionReceived.
+  operationRequested: Events.synced({
+    name: 'v1.OperationRequested',
+    schema: Schema.Struct({ completionId: Schema.String, operation: Schema.Literal('describe', 'signature') }),
+  }),
   // The namespace the answer to `completionId` was computed in: 'fresh' (a kernel that has run
   // no cell: every such kernel has the same names) or one kernel after a number of cells. A
   // request with the same cell text and cursor in that namespace gets the same answer.
@@ -69,6 +77,8 @@ export const tables = {
       timestamp: State.SQLite.real(),
       // Set when the first answer arrives; kernel agents watch the requests still open.
       answered: State.SQLite.boolean({ default: false }),
+      // From the request's v1.OperationRequested: 'complete' without one.
+      operation: State.SQLite.text({ default: 'complete' }),
     },
     indexes: [
       { name: 'openRequestsBy', columns: ['requestedBy', 'answered'] },
@@ -92,6 +102,10 @@ export const tables = {
       // How many suggestions the answer carried; `suggestions` keeps at most STORED_LIMITS.suggestions.
       offered: State.SQLite.integer({ default: 0 }),
     },
+  }),
+  requestOperations: State.SQLite.table({
+    name: 'requestOperations',
+    columns: { id: State.SQLite.text({ primaryKey: true }), operation: State.SQLite.text() },
   }),
   completionNamespaces: State.SQLite.table({
     name: 'completionNamespaces',
@@ -133,7 +147,17 @@ const materializers = State.SQLite.materializers(events, {
   // answered, so no kernel answers it again.
   'v1.CompletionRequested': ({ completionId, ...request }, { query }) => {
     const answered = query(tables.completionResponses.where({ id: completionId })).length > 0
-    return tables.completionRequests.insert({ id: completionId, ...request, answered }).onConflict('id', 'ignore')
+    const [tagged] = query(tables.requestOperations.where({ id: completionId }))
+    const operation = tagged?.operation ?? 'complete'
+    return tables.completionRequests.insert({ id: completionId, ...request, answered, operation }).onConflict('id', 'ignore')
+  },
+  // The first operation named for an id holds, in the request's row too if it came first.
+  'v1.OperationRequested': ({ completionId, operation }, { query }) => {
+    if (query(tables.requestOperations.where({ id: completionId })).length > 0) return []
+    return [
+      tables.requestOperations.insert({ id: completionId, operation }),
+      tables.completionRequests.update({ operation }).where({ id: completionId }),
+    ]
   },
   'v1.CompletionReceived': ({ completionId, suggestions, status, timestamp }, { query }) => {
     const [first] = query(tables.completionResponses.where({ id: completionId }))
