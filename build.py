@@ -489,7 +489,7 @@ def test(pytest_args: list[str]) -> int:
 
 BENCHMARKS = {
     "latency": "popup_latency.py", "start": "start_trace.py", "cleanup": "cleanup_round.py", "load": "load_burst.py",
-    "sync": "sync_latency.py",
+    "sync": "sync_latency.py", "signature": "signature_latency.py",
 }
 
 
@@ -517,7 +517,8 @@ def main(argv: list[str] | None = None) -> int:
         "bench", help="run a benchmark: `bench latency [--runs N]` (keystroke -> popup), "
         "`bench start [--visits N]` (where a revisit's start goes, traced), "
         "`bench cleanup [--stores N]` (a cleanup round), `bench load [--burst N]` (a burst, memory), "
-        "`bench sync [--rounds N]` (through the sync backend: remote kernel, shared cache)")
+        "`bench sync [--rounds N]` (through the sync backend: remote kernel, shared cache), "
+        "`bench signature [--rounds N]` (`(` -> signature tooltip)")
     sync_parser = commands.add_parser("sync", help="run the sync backend (LiveStore sync-cf under wrangler) locally")
     sync_parser.add_argument("--host", default=DEFAULT_HOST)
     sync_parser.add_argument("--port", type=int, default=DEFAULT_SYNC_PORT)
