@@ -19,7 +19,7 @@ from _harness import NotebookPage, figures, served_chromium, write_results
 WATCH = """() => {
   window.__sig = { keyAt: null, shownAt: null }
   const editor = document.querySelectorAll('.cell')[1]
-  editor.addEventListener('keydown', (e) => { if (e.key === '(') window.__sig.keyAt = e.timeStamp }, { capture: true, once: true })
+  editor.addEventListener('keydown', (e) => { if (e.key === '(' && window.__sig.keyAt === null) window.__sig.keyAt = e.timeStamp }, { capture: true })
   const observer = new MutationObserver(() => {
     if (document.querySelector('.lc-signature-help')) { window.__sig.shownAt = performance.now(); observer.disconnect() }
   })
