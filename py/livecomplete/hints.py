@@ -89,6 +89,11 @@ def to_signature_help(signatures: Iterable[Suggestion]) -> dict[str, Any] | None
     each signature's label, the UTF-16 range of its active parameter in it (none: -1, -1), and
     its documentation. None when there is no signature to show."""
     shown = [_signature_help(s) for s in signatures if s.kind == "signature"]
+    said: set[str] = set()
+    for signature in shown:  # overloads share their docstring: say it once
+        if signature["documentation"] in said:
+            signature["documentation"] = ""
+        said.add(signature["documentation"])
     return {"signatures": shown} if shown else None
 
 

@@ -130,3 +130,9 @@ def test_signature_help_marks_the_active_parameter_in_utf16_units():
     unknown = to_signature_help([Suggestion(text="f(a)", kind="signature", detail=None)])
     assert (unknown["signatures"][0]["activeFrom"], unknown["signatures"][0]["activeTo"]) == (-1, -1)
     assert to_signature_help([Suggestion(text="path", kind="module")]) is None
+
+
+def test_overloads_sharing_a_docstring_show_it_once():
+    overloads = [Suggestion(text=f"join(a: {t}, *paths: {t})", kind="signature", detail="paths", documentation="Join.")
+                 for t in ("StrPath", "BytesPath")]
+    assert [s["documentation"] for s in to_signature_help(overloads)["signatures"]] == ["Join.", ""]
