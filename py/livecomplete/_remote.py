@@ -22,11 +22,11 @@ from typing import Any
 from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
 
 from ._livestore import LiveStoreCompletions
-from ._worker import warmed_kernel
 from .agent import FRESH_NAMESPACE, Answered, KernelAgent
 from .events import Suggestion
 from .handover import Handover
 from .kernel import Kernel
+from .kernel_setup import warmed_kernel
 from .options import Options
 
 __all__ = ["RemoteKernel", "start"]

@@ -22,19 +22,18 @@ import site
 import sys
 from collections.abc import Iterable
 
+from .kernel_setup import UNPACKED_SUFFIX
+
 __all__ = [
     "PAGE_MODULES",
     "PAGE_MODULES_AFTER_RESTORE",
     "SETTLED_MTIME",
-    "UNPACKED_SUFFIX",
     "after_restore",
     "file_roots",
     "precompile",
     "prepare",
 ]
 
-# Where the kernel unpacks a zipped stdlib: `<zip without .zip>-unpacked`, on sys.path (`_worker`).
-UNPACKED_SUFFIX = "-unpacked"
 
 # parso keeps parsed files in memory by path and modification time. The kernel snapshot carries
 # those caches, but the files are written back at each start, newer than their entries: the
@@ -70,7 +69,7 @@ def prepare(kind: str) -> None:
         if sys.platform == "emscripten":  # not in a source tree: see precompile
             precompile(PAGE_MODULES_AFTER_RESTORE)
     elif kind == "kernel":
-        from ._worker import warmed_kernel
+        from .kernel_setup import warmed_kernel
         from .options import Options
 
         # Jedi's parse caches stay in memory; the kernel itself is made at start, with the

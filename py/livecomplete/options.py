@@ -62,7 +62,7 @@ class Options:
     kernel_start_pause_ms: int = 300
 
     # 1: the kernel unpacks Pyodide's zipped stdlib into its in-memory file system at start;
-    # Jedi is several times slower against the zip (see `_worker`). 0 keeps the zip (benchmarks).
+    # Jedi is several times slower against the zip (see `kernel_setup`). 0 keeps the zip (benchmarks).
     unpack_stdlib: int = 1
 
     # 1: the page's Python and the kernel start from memory snapshots made by `build.py` (Pyodide
