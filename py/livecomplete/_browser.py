@@ -20,7 +20,7 @@ import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
 
 from . import _opfs
-from .agent import FRESH_NAMESPACE, KERNEL_STARTING, KernelAgent, kernel_namespace
+from .agent import FRESH_NAMESPACE, KernelAgent, KernelState, kernel_namespace
 from .audit import AnswerAudit
 from .cleanup import DAY_MS, CleanupReport, CleanupSchedule, run_round
 from .client import CompletionClient
@@ -37,18 +37,22 @@ log = logging.getLogger("livecomplete")
 class WorkerKernel:
     """`agent.KernelBackend` over the kernel worker handle (web/src/kernel.js)."""
 
-    _UNAVAILABLE = {
-        "starting": KERNEL_STARTING,
-        "busy": "kernel busy running a cell",
-        "error": "kernel stopped",
-    }
+    # The worker's states (kernel.js) as the agent names them, and why each cannot compute.
+    _STATES: dict[str, KernelState] = {"starting": "starting", "ready": "ready", "busy": "busy", "error": "stopped"}
+    _UNAVAILABLE = {"starting": "kernel starting", "busy": "kernel busy running a cell", "stopped": "kernel stopped"}
 
     def __init__(self, handle: JsProxy) -> None:
         self._handle = handle
         self.last_call_ms: float | None = None
 
+    def state(self) -> KernelState:
+        return self._STATES.get(str(self._handle.state), "stopped")
+
+    async def started(self) -> None:
+        await self._handle.started()
+
     def unavailable_because(self) -> str | None:
-        return self._UNAVAILABLE.get(str(self._handle.state))
+        return self._UNAVAILABLE.get(self.state())
 
     def mark_unresponsive(self, reason: str) -> None:
         self._handle.markUnresponsive(reason)

@@ -22,7 +22,7 @@ from typing import Any
 from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
 
 from ._livestore import LiveStoreCompletions
-from .agent import FRESH_NAMESPACE, Answered, KernelAgent
+from .agent import FRESH_NAMESPACE, Answered, KernelAgent, KernelState
 from .events import Suggestion
 from .handover import Handover
 from .kernel import Kernel
@@ -39,6 +39,12 @@ class InProcessKernel:
 
     def __init__(self, kernel: Kernel) -> None:
         self._kernel = kernel
+
+    def state(self) -> KernelState:
+        return "ready"  # in-process: always running, and it runs no cells
+
+    async def started(self) -> None:
+        return None
 
     def unavailable_because(self) -> str | None:
         return None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,10 +39,9 @@ log = logging.getLogger("livecomplete")
 # How many answered request ids an agent remembers; a rebase only reopens recent ones.
 REMEMBERED_ANSWERS = 10_000
 
-# What `KernelBackend.unavailable_because` says while the kernel starts. Unlike a cell that runs
-# (for as long as it likes), a start ends within seconds: the agent waits for it.
-KERNEL_STARTING = "kernel starting"
-STARTING_POLL_S = 0.05
+# What a kernel is doing (`KernelBackend.state`). Unlike a cell that runs (for as long as it
+# likes), a start ends within seconds: the agent waits for it (`KernelBackend.started`).
+KernelState = Literal["starting", "ready", "busy", "stopped"]
 
 # The namespace of a kernel that has run no cell: the same names in every such kernel, so an
 # answer computed in one holds for all (see `KernelBackend.namespace`).
@@ -55,8 +55,15 @@ def kernel_namespace(launch_id: str, cells_run: int) -> str:
 
 
 class KernelBackend(Protocol):
+    def state(self) -> KernelState:
+        """What the kernel is doing now: only a `ready` kernel computes."""
+
+    async def started(self) -> None:
+        """Returns once the kernel is no longer `starting` (at once when it is not)."""
+
     def unavailable_because(self) -> str | None:
-        """None when the kernel can compute now; else why not ("kernel busy running a cell")."""
+        """None when the kernel can compute now; else why not, in words for the local
+        suggestions' note ("kernel busy running a cell")."""
 
     async def answer(self, operation: str, source: str, cursor: int) -> Sequence[Suggestion]:
         """What `operation` (events.OPERATIONS) computes at `cursor` (UTF-16 offset) in `source`;
@@ -281,12 +288,13 @@ class KernelAgent:
             self._computed.move_to_end(key)
             kept, namespace = self._computed[key]
             return answered(kept, "success", "reused", namespace=namespace)
-        reason = self._kernel.unavailable_because()
-        if reason == KERNEL_STARTING:
+        if self._kernel.state() == "starting":
             self._kernel.wanted()
-            reason = await self._wait_while_starting()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kernel.started(), self.options.kernel_timeout_ms / 1000)
             if self._superseded(request):  # typed on while the kernel started
                 return Answered(request, self._response(request, (), "timeout"), "superseded")
+        reason = self._kernel.unavailable_because()
         if reason is not None:
             return answered(self._local(request, reason), "timeout", "local")
         try:
@@ -316,16 +324,6 @@ class KernelAgent:
         except Exception as error:
             log.warning("kernel agent: completion %s failed: %s", request.completion_id, error)
             return answered((), "error", "error")
-
-    async def _wait_while_starting(self) -> str | None:
-        """Wait up to `kernelTimeoutMs` for a starting kernel; then why it still can't answer."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.options.kernel_timeout_ms / 1000
-        reason = self._kernel.unavailable_because()
-        while reason == KERNEL_STARTING and loop.time() < deadline:
-            await asyncio.sleep(STARTING_POLL_S)
-            reason = self._kernel.unavailable_because()
-        return reason
 
     def _local(self, request: CompletionRequest, why: str) -> list[Suggestion]:
         if request.operation == "signature":

@@ -22,6 +22,15 @@ class FakeKernel:
     def wanted(self):
         self.wanted_times += 1
 
+    def state(self):
+        if self.unavailable is None:
+            return "ready"
+        return "starting" if self.unavailable == "kernel starting" else "busy"
+
+    async def started(self):
+        while self.state() == "starting":  # the tests end a start by setting `unavailable`
+            await asyncio.sleep(0.005)
+
     def unavailable_because(self):
         return self.unavailable
 

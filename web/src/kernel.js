@@ -66,6 +66,19 @@ export class KernelWorker extends EventTarget {
     this.dispatchEvent(new CustomEvent('restart'))
   }
 
+  /** Resolves once the kernel is no longer starting (ready, busy, or failed to start). */
+  started() {
+    if (this.state !== 'starting') return Promise.resolve()
+    return new Promise((resolve) => {
+      const onState = () => {
+        if (this.state === 'starting') return
+        this.removeEventListener('state', onState)
+        resolve()
+      }
+      this.addEventListener('state', onState)
+    })
+  }
+
   /** A call did not return in time (a hung completion): report it so the page offers a restart. */
   markUnresponsive(reason) {
     if (this.state === 'error') return
