@@ -169,34 +169,45 @@ def write_wheel(wheel: Path, name: str, version: str, requires_python: str, sour
             archive.writestr(zipfile.ZipInfo(path, WHEEL_DATE), data, zipfile.ZIP_DEFLATED)
 
 
-# The option defaults the page's JavaScript reads (web/src/option-defaults.js), generated from
-# their one source, py/livecomplete/options.py.
-OPTION_DEFAULTS = BUILD / "generated" / "option-defaults.json"
+# The facts the page's JavaScript shares with Python (web/src/facts.js), generated from their one
+# source in py/livecomplete/: the options' defaults (options.py) and the names (naming.py).
+FACTS = BUILD / "generated" / "facts.json"
 
 
-def option_defaults() -> dict[str, int]:
-    """Every option's default, camelCase, read from options.py alone (no package import)."""
-    spec = importlib.util.spec_from_file_location("_livecomplete_options", PY / "livecomplete" / "options.py")
+def _pure_module(name: str):
+    """py/livecomplete/<name>.py loaded on its own (no package import: it needs no dependency)."""
+    spec = importlib.util.spec_from_file_location(f"_livecomplete_{name}", PY / "livecomplete" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses looks the module up while building the class
+    sys.modules[spec.name] = module  # dataclasses looks the module up while building a class
     try:
         spec.loader.exec_module(module)
     finally:
         del sys.modules[spec.name]
-    return module.Options().to_mapping()
+    return module
 
 
-def write_option_defaults() -> None:
-    text = json.dumps(option_defaults(), indent=2, sort_keys=True) + "\n"
-    if not OPTION_DEFAULTS.exists() or OPTION_DEFAULTS.read_text() != text:
-        OPTION_DEFAULTS.parent.mkdir(parents=True, exist_ok=True)
-        OPTION_DEFAULTS.write_text(text)
+def facts() -> dict:
+    """{optionDefaults (camelCase), notebookIdPattern, completionsSuffix, storeDirectoryPrefix}."""
+    naming = _pure_module("naming")
+    return {
+        "optionDefaults": _pure_module("options").Options().to_mapping(),
+        "notebookIdPattern": naming.NOTEBOOK_ID_PATTERN,
+        "completionsSuffix": naming.COMPLETIONS_SUFFIX,
+        "storeDirectoryPrefix": naming.STORE_DIRECTORY_PREFIX,
+    }
+
+
+def write_facts() -> None:
+    text = json.dumps(facts(), indent=2, sort_keys=True) + "\n"
+    if not FACTS.exists() or FACTS.read_text() != text:
+        FACTS.parent.mkdir(parents=True, exist_ok=True)
+        FACTS.write_text(text)
 
 
 def bundle() -> bool:
-    write_option_defaults()
+    write_facts()
     inputs = [ROOT / "index.html", WEB / "package-lock.json", *_files(WEB / "src"), WEB / "vite.config.js",
-              OPTION_DEFAULTS]
+              FACTS]
     wheels = sorted(WHEELS.glob("*.whl"))
     assets = [*wheels, *_files(BUILD / "pyodide")]
     if (DIST / "index.html").exists() and fresh("bundle", [*inputs, *assets]):

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any, Protocol
 
 from .events import now_ms as _wall_clock_ms
+from .naming import COMPLETIONS_SUFFIX, NOTEBOOK_ID_PATTERN, STORE_DIRECTORY_PREFIX, completion_store_directory
 
 __all__ = [
     "CleanupReport",
@@ -41,9 +42,10 @@ log = logging.getLogger("livecomplete")
 DAY_MS = 24 * 60 * 60 * 1000
 # OPFS operations a round keeps in flight at once.
 CONCURRENT_OPERATIONS = 16
-# The page's notebook-id alphabet (web/src/main.js); anything else is not a store we made.
+# Only a directory named with the page's notebook-id alphabet is a store we made.
 _COMPLETION_STORE = re.compile(
-    r"livestore-(?P<notebook>[A-Za-z0-9][A-Za-z0-9._-]{0,99})-completions@(?P<version>[0-9]{1,9})"
+    rf"{re.escape(STORE_DIRECTORY_PREFIX)}(?P<notebook>{NOTEBOOK_ID_PATTERN}){re.escape(COMPLETIONS_SUFFIX)}"
+    r"@(?P<version>[0-9]{1,9})"
 )
 
 
@@ -110,10 +112,6 @@ def parse_completion_store(name: str) -> tuple[str, int] | None:
     if match is None:
         return None
     return match["notebook"], int(match["version"])
-
-
-def completion_store_directory(notebook_id: str, version: int) -> str:
-    return f"livestore-{notebook_id}-completions@{version}"
 
 
 def plan(

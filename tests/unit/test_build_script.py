@@ -1,6 +1,7 @@
 """build.py's own behaviour that a new user meets before any browser runs."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,22 @@ def test_large_runtime_files_are_served_gzip_encoded_to_browsers_that_accept_it(
         assert headers["Content-Encoding"] is None and body == b"<p>page</p>"
     finally:
         server.shutdown()
+
+
+def test_the_page_gets_its_shared_facts_generated_from_their_python_source():
+    sys.path.insert(0, str(ROOT))
+    import build
+    from livecomplete import naming
+    from livecomplete.options import Options
+
+    facts = build.facts()
+    assert facts["optionDefaults"] == Options().to_mapping()
+    assert (facts["notebookIdPattern"], facts["completionsSuffix"], facts["storeDirectoryPrefix"]) == (
+        naming.NOTEBOOK_ID_PATTERN, naming.COMPLETIONS_SUFFIX, naming.STORE_DIRECTORY_PREFIX)
+    # Written in no string or pattern elsewhere in the page's JavaScript: facts.js is their door.
+    for script in (build.WEB / "src").glob("*.js"):
+        if script.name != "facts.js":
+            lines = script.read_text().splitlines()
+            text = "\n".join(line for line in lines if not line.lstrip().startswith(("//", "*", "/**")))
+            assert not re.search(r"""['"`/]-completions|-completions['"`]""", text), script.name
+            assert naming.NOTEBOOK_ID_PATTERN not in text, script.name

@@ -1,12 +1,9 @@
 // The notebook page's entry: pick the notebook id from the URL, start livecomplete, mount the UI.
+import { COMPLETIONS_SUFFIX, NOTEBOOK_ID } from './facts.js'
 import { createLivecomplete } from './livecomplete.js'
 import { mountNotebook } from './notebook.js'
 import './style.css'
 
-// Ids become OPFS directory names and store ids: keep them to a safe alphabet. An id may not end
-// in "-completions": its main store would then look like another notebook's completion store,
-// and the cleanup recognizes completion stores by name.
-const NOTEBOOK_ID = /^(?!.*-completions$)[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/
 
 function notebookIdFromUrl() {
   const url = new URL(window.location.href)
@@ -17,7 +14,7 @@ function notebookIdFromUrl() {
   window.history.replaceState(null, '', url)
   const problem = asked
     ? `"${asked}" is not a notebook id (letters, digits, ".", "_", "-"; at most 100; not ending in ` +
-      '"-completions"): opened a new notebook.'
+      `"${COMPLETIONS_SUFFIX}"): opened a new notebook.`
     : null
   return { notebookId, problem }
 }

@@ -8,7 +8,7 @@
 // done. A snapshot that is missing or does not fit this Pyodide is reported, and the start is a
 // plain one.
 
-import { optionValue } from './option-defaults.js'
+import { optionValue } from './facts.js'
 
 /**
  * @param {object} args

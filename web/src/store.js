@@ -8,18 +8,16 @@ import { makeWsSync } from '@livestore/sync-cf/client'
 import { Cause, Deferred, Effect, Exit, FiberId } from 'effect'
 import LiveStoreSyncedWorker from './livestore-synced.worker.js?worker'
 import LiveStoreWorker from './livestore.worker.js?worker'
+import { completionStoreId, storeDirectory } from './facts.js'
 import { queries } from './queries.js'
 import { events, schema, tables } from './schema.js'
 
-/** The completion store id of a notebook, as the proposal names it. */
-export const completionStoreId = (notebookId) => `${notebookId}-completions`
 
 /** LiveStore's storage format: its OPFS directories end in `@<version>`. */
 export const storageFormatVersion = liveStoreStorageFormatVersion
 
 /** The OPFS root directory that holds a notebook's completion store. */
-export const completionStoreDirectory = (notebookId) =>
-  `livestore-${completionStoreId(notebookId)}@${storageFormatVersion}`
+export const completionStoreDirectory = (notebookId) => storeDirectory(completionStoreId(notebookId), storageFormatVersion)
 
 // How long a completion store may take to open before the page gives up on it (see below).
 export const OPEN_STALL_MS = 8000

@@ -1,0 +1,30 @@
+// Facts the page shares with Python, from their one source in py/livecomplete/ (options.py,
+// naming.py): build.py writes them to build/generated/facts.json, which Vite resolves as `#facts`.
+import facts from '#facts'
+
+/** Every option's default, camelCase. */
+export const optionDefaults = Object.freeze({ ...facts.optionDefaults })
+
+/** An option's value from the host's options (camelCase or snake_case, as Python takes them). */
+export function optionValue(options, name) {
+  const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+  const value = options?.[name] ?? options?.[snake]
+  return Number.isInteger(value) && value >= 0 ? value : optionDefaults[name]
+}
+
+/** A notebook id the page accepts: the safe alphabet, and not ending in the completions suffix
+ * (its main store would look like another notebook's completion store). */
+export const NOTEBOOK_ID = new RegExp(`^(?!.*${escaped(facts.completionsSuffix)}$)${facts.notebookIdPattern}$`)
+
+/** What a notebook id is suffixed with to name its completion store. */
+export const COMPLETIONS_SUFFIX = facts.completionsSuffix
+
+/** The completion store id of a notebook, as the proposal names it. */
+export const completionStoreId = (notebookId) => `${notebookId}${facts.completionsSuffix}`
+
+/** The OPFS root directory LiveStore keeps store `storeId` in, at storage format `version`. */
+export const storeDirectory = (storeId, version) => `${facts.storeDirectoryPrefix}${storeId}@${version}`
+
+function escaped(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
