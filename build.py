@@ -207,7 +207,7 @@ def write_facts() -> None:
 def bundle() -> bool:
     write_facts()
     inputs = [ROOT / "index.html", WEB / "package-lock.json", *_files(WEB / "src"), WEB / "vite.config.js",
-              FACTS]
+              *_files(ROOT / "examples"), *_files(WEB / "examples"), FACTS]
     wheels = sorted(WHEELS.glob("*.whl"))
     assets = [*wheels, *_files(BUILD / "pyodide")]
     if (DIST / "index.html").exists() and fresh("bundle", [*inputs, *assets]):
