@@ -407,14 +407,17 @@ def sync_backend_command(host: str, port: int, state: Path = SYNC_STATE) -> list
 SYNC_ENV = {"WRANGLER_SEND_METRICS": "false", "CI": "true", "CLOUDFLARE_CF_FETCH_ENABLED": "false"}
 
 
-def sync(host: str, port: int) -> int:
+def sync(host: str, port: int, data: Path = SYNC_STATE) -> int:
     require_node()
     print("[1/1] JS dependencies (npm ci) ...", end=" ", flush=True)
     print("done" if js_dependencies() else "up to date", flush=True)
-    SYNC_STATE.mkdir(parents=True, exist_ok=True)
-    print(f"starting the sync backend (wrangler dev, data in {SYNC_STATE.relative_to(ROOT)}) ...", flush=True)
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BuildError(f"cannot keep the sync backend's data in {data} ({error.strerror}); try another --data") from None
+    print(f"starting the sync backend (wrangler dev, data in {data}) ...", flush=True)
     process = subprocess.Popen(
-        sync_backend_command(host, port), cwd=SYNC_WORKER, env={**os.environ, **SYNC_ENV},
+        sync_backend_command(host, port, data.resolve()), cwd=SYNC_WORKER, env={**os.environ, **SYNC_ENV},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
@@ -533,6 +536,8 @@ def main(argv: list[str] | None = None) -> int:
     sync_parser = commands.add_parser("sync", help="run the sync backend (LiveStore sync-cf under wrangler) locally")
     sync_parser.add_argument("--host", default=DEFAULT_HOST)
     sync_parser.add_argument("--port", type=int, default=DEFAULT_SYNC_PORT)
+    sync_parser.add_argument("--data", type=Path, default=SYNC_STATE,
+                             help="where the backend keeps its stores between runs (default: build/sync-state)")
     kernel_parser = commands.add_parser(
         "kernel", help="run a remote kernel serving a notebook's completions through a sync backend "
         "(also --kernel-id ID, --lease-ms MS, --options JSON)")
@@ -552,7 +557,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "bench":
             return bench(passthrough)
         elif args.command == "sync":
-            return sync(args.host, args.port)
+            return sync(args.host, args.port, args.data)
         elif args.command == "kernel":
             return kernel(args.notebook, args.sync, passthrough)
     except BuildError as error:

@@ -108,3 +108,13 @@ def test_the_page_gets_its_shared_facts_generated_from_their_python_source():
             text = "\n".join(line for line in lines if not line.lstrip().startswith(("//", "*", "/**")))
             assert not re.search(r"""['"`/]-completions|-completions['"`]""", text), script.name
             assert naming.NOTEBOOK_ID_PATTERN not in text, script.name
+
+
+def test_sync_data_that_cannot_be_kept_is_named_with_what_to_do(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = subprocess.run([sys.executable, "build.py", "sync", "--data", str(blocker / "state")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert f"cannot keep the sync backend's data in {blocker / 'state'}" in result.stderr
+    assert "try another --data" in result.stderr

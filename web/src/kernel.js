@@ -2,8 +2,11 @@
 // and restarts it. States: 'starting', 'ready', 'busy' (running a cell), 'error' (failed to
 // start, or reported not responding by the kernel agent: a restart brings it back).
 //
+// Events: 'state'; 'restart'; 'namespace-changed' (a cell ran or the kernel restarted: answers
+// computed before may be wrong now).
+//
 // The worker starts when `launchAfter` settles (on a revisit, the page's own start and a pause in
-// typing: see livecomplete.js), at the first call, or when `launch()` is called (the page's kernel
+// typing: see kernel-launch.js), at the first call, or when `launch()` is called (the page's kernel
 // agent does, for a completion the store cannot answer), whichever comes first; without
 // `launchAfter`, at once.
 import KernelWorkerScript from './kernel.worker.js?worker'
@@ -64,6 +67,7 @@ export class KernelWorker extends EventTarget {
     this.#setState('starting', 'restarting')
     this.#launch()
     this.dispatchEvent(new CustomEvent('restart'))
+    this.dispatchEvent(new CustomEvent('namespace-changed'))
   }
 
   /** Resolves once the kernel is no longer starting (ready, busy, or failed to start). */
@@ -102,6 +106,7 @@ export class KernelWorker extends EventTarget {
     } finally {
       this.#runs -= 1
       if (this.#runs === 0 && this.state === 'busy') this.#setState('ready', 'ready')
+      this.dispatchEvent(new CustomEvent('namespace-changed')) // answers computed before may be wrong
     }
   }
 

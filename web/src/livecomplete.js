@@ -68,24 +68,14 @@ export class Livecomplete extends EventTarget {
     this.syncUrl = syncUrl
     // Who asks: this page. Its own kernel agent answers the requests it makes.
     this.clientId = `page-${crypto.randomUUID().slice(0, 8)}`
+    // The page's start reads no kernel until it has opened the store and started Python.
+    const starting = this.#start(baseUrl)
     // On a revisit the kernel waits for the page's own start and a pause in typing (kernel-launch.js).
-    let pageStarted
-    const pageStart = new Promise((resolve) => {
-      pageStarted = resolve
-    })
+    const pageStart = starting.catch(() => {})
     const pauseMs = optionValue(options, 'kernelStartPauseMs')
-    const launchAfter = kernelLaunchGate({ notebookId, pageStart, pauseMs })
-    this.kernel = new KernelWorker({ baseUrl, options, launchAfter })
-    // A cell ran (busy -> ready) or the kernel restarted (-> starting): its names changed. Not
-    // on a start's progress, nor on ready after starting: a new kernel's names are the same.
-    let previousState = this.kernel.state
-    this.kernel.addEventListener('state', ({ detail: { state } }) => {
-      const ranACell = previousState === 'busy' && state !== 'busy'
-      const restarted = state === 'starting' && previousState !== 'starting'
-      previousState = state
-      if (ranACell || restarted) this.#session?.namespace_changed()
-    })
-    this.ready = this.#start(baseUrl).finally(pageStarted).then(
+    this.kernel = new KernelWorker({ baseUrl, options, launchAfter: kernelLaunchGate({ notebookId, pageStart, pauseMs }) })
+    this.kernel.addEventListener('namespace-changed', () => this.#session?.namespace_changed())
+    this.ready = starting.then(
       () => this.#setState('ready', 'ready'),
       (error) => {
         console.error('[livecomplete] could not start completions', error)
@@ -126,20 +116,12 @@ export class Livecomplete extends EventTarget {
     this.#useStore(opened)
   }
 
-  #openStore() {
-    return openOrStartAfresh(this.notebookId, {
-      syncUrl: this.syncUrl,
-      onFailure: (store, why) => store === this.store && this.#storeFailed(why),
-      onNotice: (text) => this.#notice(text),
-    })
-  }
-
-  #openInMemory(why) {
-    return openOnce(this.notebookId, {
-      inMemory: why,
-      syncUrl: this.syncUrl,
-      onFailure: (store, failure) => store === this.store && this.#storeFailed(failure),
-    })
+  /** The completion store: in OPFS when it opens (store-lifecycle.js), or in memory `because`. */
+  #openStore(because = null) {
+    const { notebookId, syncUrl } = this
+    const onFailure = (store, why) => store === this.store && this.#storeFailed(why)
+    if (because) return openOnce(notebookId, { inMemory: because, syncUrl, onFailure })
+    return openOrStartAfresh(notebookId, { syncUrl, onFailure, onNotice: (text) => this.#notice(text) })
   }
 
   /** Start the page's Python (client, kernel agent, cleanup) on an open store. */
@@ -213,7 +195,7 @@ export class Livecomplete extends EventTarget {
           this.#notice(`The completion store stopped saving (${why}). ${cleanup}; the store was reopened.`)
         }
       }
-      opened ??= await this.#openInMemory(`the completion store could not be saved in OPFS (${why})`)
+      opened ??= await this.#openStore(`the completion store could not be saved in OPFS (${why})`)
       this.#useStore(opened)
     } catch (error) {
       console.error('[livecomplete] completions stopped: no store could be opened', error)
