@@ -48,9 +48,9 @@ class LiveStoreCompletions:
         )
 
     def stored_answer(
-        self, namespace: str, source: str, cursor_position: int, operation: str = "complete"
+        self, namespace: str, source: str, cursor_position: int, operations: Sequence[str] = ("complete",)
     ) -> Row | None:
-        query = self._queries.storedAnswer(namespace, source, cursor_position, operation)
+        query = self._queries.storedAnswer(namespace, source, cursor_position, to_js(list(operations)))
         rows = self._store.query(query).to_py()
         if not rows:
             return None

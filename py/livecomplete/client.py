@@ -268,11 +268,8 @@ class CompletionClient:
         if namespace is None:
             return None
         try:
-            for alike in ANSWERED_ALIKE[operation]:
-                row = self._store.stored_answer(namespace, source, cursor, alike)
-                if row is not None:
-                    return CompletionResponse.from_event(row, self.options)
-            return None
+            row = self._store.stored_answer(namespace, source, cursor, ANSWERED_ALIKE[operation])
+            return None if row is None else CompletionResponse.from_event(row, self.options)
         except InvalidEvent as error:
             log.warning("ignored an invalid stored answer: %s", error)
         except Exception:

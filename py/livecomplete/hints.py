@@ -103,7 +103,7 @@ def _signature_help(signature: Suggestion) -> dict[str, Any]:
     opening = label.find("(")
     if signature.detail and opening >= 0:
         # The parameter as written in the list, by name (`*args`, `key=None`, `b: int` included).
-        found = re.compile(rf"(?<![\w]){re.escape(signature.detail)}(?!\w)").search(label, opening + 1)
+        found = re.compile(rf"(?<!\w){re.escape(signature.detail)}(?!\w)").search(label, opening + 1)
         if found:
             start, end = utf16_length(label[: found.start()]), utf16_length(label[: found.end()])
     return {"label": label, "activeFrom": start, "activeTo": end, "documentation": signature.documentation or ""}

@@ -18,7 +18,7 @@ import time
 import traceback
 from typing import Any
 
-from .events import Suggestion, clip_text
+from .events import MAX_ID_CHARS, Suggestion, clip_text
 from .offsets import line_column, utf16_to_index
 from .options import Options
 from .words import Word, typed_word
@@ -144,10 +144,10 @@ class Kernel:
         # Jedi's string options are the quoted keys (without the closing quote when the editor
         # already closed it); its paths (a string that is no key) are not.
         keys = [_unquoted(c.name, word.quote) for c in completions if c.type == "string"]
-        keys += [key for key in self._ipython_keys(before) if key.startswith(word.prefix)]
+        keys += self._ipython_keys(before)
         unique = list(dict.fromkeys(k for k in keys if k.startswith(word.prefix)))
-        return [Suggestion(text=clip_text(k, self.options.max_detail_chars), kind="key")
-                for k in unique[: self.options.max_suggestions]]
+        # A suggestion's text is an id-sized string (events.MAX_ID_CHARS): a longer key is cut.
+        return [Suggestion(text=clip_text(k, MAX_ID_CHARS), kind="key") for k in unique[: self.options.max_suggestions]]
 
     def _ipython_keys(self, before: str) -> list[str]:
         """`obj._ipython_key_completions_()` for a plain name or attribute chain before `[`; only

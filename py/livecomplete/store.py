@@ -30,10 +30,11 @@ class CompletionStore(Protocol):
         `v1.CompletionNamespace` for each completion id in `computed_in` (id -> namespace)."""
 
     def stored_answer(
-        self, namespace: str, source: str, cursor_position: int, operation: str = "complete"
+        self, namespace: str, source: str, cursor_position: int, operations: Sequence[str] = ("complete",)
     ) -> Row | None:
-        """The newest successful response (a raw row, camelCase fields) to an `operation` request
-        with this `source` and `cursor_position`, computed in `namespace`; None when none is."""
+        """The newest successful response (a raw row, camelCase fields) to a request of one of
+        `operations` with this `source` and `cursor_position`, computed in `namespace`; None when
+        none is."""
 
     def watch_response(self, completion_id: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
         """Call `on_rows` with the responses stored for `completion_id` (now, and on every change)."""

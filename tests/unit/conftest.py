@@ -41,8 +41,8 @@ class MemoryStore:
             self.namespaces.setdefault(completion_id, namespace)
         self._notify()
 
-    def stored_answer(self, namespace, source, cursor_position, operation="complete"):
-        requests = {r.get("completionId"): r for r in self.requests if r.get("operation", "complete") == operation}
+    def stored_answer(self, namespace, source, cursor_position, operations=("complete",)):
+        requests = {r.get("completionId"): r for r in self.requests if r.get("operation", "complete") in operations}
         found = [
             self.responses[i] for i, ns in self.namespaces.items()
             if ns == namespace and i in self.responses and i in requests

@@ -2,27 +2,24 @@
 // highlighted option only when accepting changes the text and the person chose it (picked it with
 // the arrow keys, or saw it unchanged for `enterAcceptDelayMs` since their last key). Otherwise
 // it is a plain Enter. Tab accepts. Why: docs/typing.md.
-import {
-  acceptCompletion,
-  closeCompletion,
-  completionStatus,
-  moveCompletionSelection,
-  selectedCompletion,
-  startCompletion,
-} from '@codemirror/autocomplete'
+import { acceptCompletion, completionKeymap, completionStatus, selectedCompletion } from '@codemirror/autocomplete'
 import { Prec } from '@codemirror/state'
 import { keymap, ViewPlugin } from '@codemirror/view'
 
+// CodeMirror's keys that move the highlight: a person who used them picked the option.
+const MOVES = new Set(['ArrowDown', 'ArrowUp', 'PageDown', 'PageUp'])
+
 /**
- * The keymap that replaces autocompletion's default one (use with `defaultKeymap: false`).
+ * CodeMirror's completion keymap with our Enter, arrow keys that note the pick, and Tab
+ * (use with autocompletion's `defaultKeymap: false`).
  * `replaced(completion, state)` is the text accepting `completion` would replace, or null when
  * unknown; `delayMs()` the current `enterAcceptDelayMs`.
  */
 export function completionKeys({ replaced, delayMs }) {
   const watch = ViewPlugin.fromClass(ChoiceWatch)
   const choice = (view) => view.plugin(watch)
-  const move = (forward, by) => (view) => {
-    if (!moveCompletionSelection(forward, by)(view)) return false
+  const picking = (move) => (view) => {
+    if (!move(view)) return false
     choice(view)?.picked()
     return true
   }
@@ -38,14 +35,10 @@ export function completionKeys({ replaced, delayMs }) {
     watch,
     Prec.highest(
       keymap.of([
-        { key: 'Ctrl-Space', run: startCompletion },
-        { mac: 'Alt-`', run: startCompletion },
-        { key: 'Escape', run: closeCompletion },
-        { key: 'ArrowDown', run: move(true) },
-        { key: 'ArrowUp', run: move(false) },
-        { key: 'PageDown', run: move(true, 'page') },
-        { key: 'PageUp', run: move(false, 'page') },
-        { key: 'Enter', run: enter },
+        ...completionKeymap.map((binding) => {
+          if (binding.key === 'Enter') return { ...binding, run: enter }
+          return MOVES.has(binding.key) ? { ...binding, run: picking(binding.run) } : binding
+        }),
         { key: 'Tab', run: acceptCompletion },
       ]),
     ),

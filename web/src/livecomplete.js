@@ -73,7 +73,8 @@ export class Livecomplete extends EventTarget {
     // On a revisit the kernel waits for the page's own start and a pause in typing (kernel-launch.js).
     const pageStart = starting.catch(() => {})
     const pauseMs = optionValue(options, 'kernelStartPauseMs')
-    this.kernel = new KernelWorker({ baseUrl, options, launchAfter: kernelLaunchGate({ notebookId, pageStart, pauseMs }) })
+    const launchAfter = kernelLaunchGate({ notebookId, pageStart, pauseMs })
+    this.kernel = new KernelWorker({ baseUrl, options, launchAfter })
     this.kernel.addEventListener('namespace-changed', () => this.#session?.namespace_changed())
     this.ready = starting.then(
       () => this.#setState('ready', 'ready'),

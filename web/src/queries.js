@@ -28,19 +28,19 @@ export const queries = {
     queryDb(tables.completionRequests.where({ answered: false }).orderBy('timestamp', 'asc'), {
       label: 'openRequests:*',
     }),
-  // Read once, not subscribed to: the newest successful answer to an `operation` request with this
-  // cell text and cursor, computed in `namespace` (see v1.CompletionNamespace).
-  storedAnswer: (namespace, source, cursorPosition, operation = 'complete') => ({
+  // Read once, not subscribed to: the newest successful answer to a request of one of `operations`
+  // with this cell text and cursor, computed in `namespace` (see v1.CompletionNamespace).
+  storedAnswer: (namespace, source, cursorPosition, operations = ['complete']) => ({
     // CROSS JOIN keeps SQLite's loop on the requests at that cursor (index requestsAt): starting
     // from the namespace would walk every answer of a busy one ('fresh').
     query: `SELECT s.id, s.suggestions, s.status, s.timestamp
             FROM completionRequests r
             CROSS JOIN completionNamespaces n ON n.id = r.id
             CROSS JOIN completionResponses s ON s.id = r.id
-            WHERE r.cursorPosition = ? AND r.source = ? AND r.operation = ? AND n.namespace = ?
-              AND s.status = 'success'
+            WHERE r.cursorPosition = ? AND r.source = ? AND n.namespace = ? AND s.status = 'success'
+              AND r.operation IN (${operations.map(() => '?').join(', ')})
             ORDER BY s.timestamp DESC LIMIT 1`,
-    bindValues: [cursorPosition, source, operation, namespace],
+    bindValues: [cursorPosition, source, namespace, ...operations],
     schema: Schema.Array(
       Schema.Struct({ id: Schema.String, suggestions: Schema.String, status: Schema.String, timestamp: Schema.Number }),
     ),

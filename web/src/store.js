@@ -17,7 +17,8 @@ import { events, schema, tables } from './schema.js'
 export const storageFormatVersion = liveStoreStorageFormatVersion
 
 /** The OPFS root directory that holds a notebook's completion store. */
-export const completionStoreDirectory = (notebookId) => storeDirectory(completionStoreId(notebookId), storageFormatVersion)
+export const completionStoreDirectory = (notebookId) =>
+  storeDirectory(completionStoreId(notebookId), storageFormatVersion)
 
 // How long a completion store may take to open before the page gives up on it (see below).
 export const OPEN_STALL_MS = 8000
