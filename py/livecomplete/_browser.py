@@ -20,13 +20,15 @@ import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
 
 from . import _opfs
-from .agent import FRESH_NAMESPACE, KernelAgent, KernelState, kernel_namespace
+from .agent import KernelAgent, KernelState, kernel_namespace
 from .audit import AnswerAudit
 from .cleanup import DAY_MS, CleanupReport, CleanupSchedule, run_round
 from .client import CompletionClient
 from ._livestore import LiveStoreCompletions
+from ._notebook_livestore import LiveStoreNotebook
+from ._page_notebook import PageNotebook
 from .events import Suggestion, now_ms
-from .handover import Handover
+from .handover import AgentGroup, Handover
 from .options import Options
 
 __all__ = ["PageSession", "options_json", "python_objects", "start"]
@@ -104,8 +106,11 @@ class PageSession:
         cleanup: CleanupSchedule,
         store_directory: str,
         timings: CompletionTimings,
+        notebook: PageNotebook | None = None,
     ) -> None:
         self._timings = timings
+        # The notebook's main store, when the host opened one (JS: lc.notebook).
+        self.notebook = notebook
         self._client = client
         self._agent = agent
         self._handover = handover
@@ -156,7 +161,8 @@ class PageSession:
         return asyncio.ensure_future(round_json())
 
     def storage_report(self) -> asyncio.Task[str]:
-        """JSON: this notebook's completion store bytes, origin usage/quota, last cleanup report."""
+        """JSON: this notebook's completion store bytes (and its main store's, when open here),
+        origin usage/quota, last cleanup report."""
         async def report_json() -> str:
             try:
                 _, store_bytes = await _opfs.OpfsRoot().describe(self._store_directory)
@@ -166,10 +172,17 @@ class PageSession:
                 estimate = await _opfs.storage_estimate()
             except Exception:
                 estimate = {"usage": None, "quota": None}
+            notebook_bytes = None
+            if self.notebook is not None:
+                try:
+                    _, notebook_bytes = await _opfs.OpfsRoot().describe(self.notebook.directory)
+                except Exception:
+                    notebook_bytes = None  # in memory, or not written yet
             last = self._cleanup.last_report
             return json.dumps({
                 "storeDirectory": self._store_directory,
                 "storeBytes": store_bytes,
+                "notebookBytes": notebook_bytes,
                 **estimate,
                 "lastCleanup": last.to_plain() if last else None,
             })
@@ -184,10 +197,19 @@ class PageSession:
         """The kernel ran a cell or restarted: answers kept for the words being typed may be wrong."""
         self._client.namespace_changed()
         self._agent.namespace_changed()
+        if self.notebook is not None:
+            self.notebook.kernel_changed()
+
+    def page_closing(self) -> None:
+        """The page is going away (pagehide): its kernel goes with it (`PageNotebook.abandon`)."""
+        if self.notebook is not None:
+            self.notebook.abandon()
 
     def close(self) -> None:
         """Stop answering and cleaning, end the queries and release the store's subscriptions."""
         self._client.close()
+        if self.notebook is not None:
+            self.notebook.detach()
         self._handover.stop()
         self._agent.stop()
         self._audit.stop()
@@ -248,21 +270,41 @@ def start(config: JsProxy) -> PageSession:
         # Asked only once a request is dispatched, after the client below exists.
         still_wanted=lambda completion_id: client.waits_for(completion_id),
     )
-    # Starts the agent, or keeps it standing by while a remote kernel serves the notebook.
-    handover = Handover(store, agent, on_change=config.onRemoteKernel)
+    notebook = _page_notebook(config)
+    # Starts the agents, or keeps them standing by while a remote kernel serves the notebook.
+    serving = AgentGroup(agent, notebook.executor) if notebook else agent
+    handover = Handover(store, serving, on_change=config.onRemoteKernel)
     handover.start()
+
+    def answering_namespace() -> str | None:
+        # A remote kernel's namespace is named by the runs the main store says it ended; without
+        # a main store it is unknown, and no stored answer is reused.
+        if handover.serving:
+            return notebook.remote_namespace(handover.serving) if notebook else None
+        return kernel.namespace()
+
     client = CompletionClient(
         store, requested_by=config.clientId, options=options,
         on_answered=lambda completion_id, ms: timings.record(completion_id, roundTripMs=ms),
-        # A remote kernel runs no cells: while one serves, answers are of a fresh namespace.
-        namespace=lambda: FRESH_NAMESPACE if handover.serving else kernel.namespace(),
+        namespace=answering_namespace,
     )
     audit = AnswerAudit(store)
     audit.start()
     cleanup = _cleanup_schedule(config, options)
     if config.persisted:
         cleanup.start()
-    return PageSession(client, agent, handover, audit, cleanup, config.storeDirectory, timings)
+    return PageSession(client, agent, handover, audit, cleanup, config.storeDirectory, timings, notebook)
+
+
+def _page_notebook(config: JsProxy) -> PageNotebook | None:
+    """The page's side of the main store, when the host opened one (config.notebook)."""
+    spec = getattr(config, "notebook", None)
+    if spec is None or not hasattr(spec, "store"):
+        return None
+    store = LiveStoreNotebook(spec.store, spec.events, spec.queries, str(spec.notebookId))
+    notebook = PageNotebook(store, config.kernel, str(config.clientId), spec.onView, str(spec.notebookDirectory))
+    notebook.start(json.loads(str(spec.firstCellsJson)))
+    return notebook
 
 
 def _cleanup_schedule(config: JsProxy, options: Options) -> CleanupSchedule:

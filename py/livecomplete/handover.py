@@ -24,7 +24,7 @@ from typing import Any
 from .events import finite_number, now_ms
 from .store import CompletionStore, Unsubscribe
 
-__all__ = ["MAX_LEASE_MS", "Handover", "KernelLeases"]
+__all__ = ["MAX_LEASE_MS", "AgentGroup", "Handover", "KernelLeases"]
 
 log = logging.getLogger("livecomplete")
 
@@ -61,6 +61,26 @@ class KernelLeases:
         id: every client picks the same one."""
         alive = [kernel_id for kernel_id, until in self._until.items() if until > now]
         return min(alive) if alive else None
+
+
+class AgentGroup:
+    """Agents that serve together (a kernel's completion agent and its execution agent): the
+    hand-over starts and stops them as one."""
+
+    def __init__(self, *agents: Any) -> None:
+        self._agents = agents
+
+    @property
+    def running(self) -> bool:
+        return self._agents[0].running
+
+    def start(self) -> None:
+        for agent in self._agents:
+            agent.start()
+
+    def stop(self) -> None:
+        for agent in self._agents:
+            agent.stop()
 
 
 class Handover:

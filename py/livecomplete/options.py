@@ -75,6 +75,11 @@ class Options:
     # starts a new line. Typists press Enter 80-250 ms after a line's last key (docs/typing.md).
     enter_accept_delay_ms: int = 400
 
+    # The notebook saves a cell's source to its main store once typing has paused this long (and
+    # at least every six times this while typing on; at once before a run): edits reach other
+    # tabs and people within about this, at a few events per hundred keys, not one per key.
+    source_save_ms: int = 500
+
     # Only the first few options get documentation and a signature; the popup shows one at a time.
     documented_options: int = 12
 

@@ -2,14 +2,18 @@
 // page's Python (client + kernel agent) and the kernel worker, and hands out CodeMirror
 // completion sources. An app embeds completions with `lc.completion(cellId)` (an extension) or
 // `lc.completionSource(cellId)` (a source for its own `autocompletion({override: [...]})`).
+// With `notebook`, it also opens the notebook's main store (`lc.notebook`), whose runs the
+// kernel serving the notebook executes.
 import { completionExtension, completionSource } from './completion-source.js'
 import { watchConnection } from './connection.js'
 import { debugProbes } from './debug.js'
 import { KernelWorker } from './kernel.js'
 import { kernelLaunchGate } from './kernel-launch.js'
-import { optionValue } from './facts.js'
+import { optionValue, storeDirectory } from './facts.js'
 import { watchPersistence } from './persistence-watchdog.js'
 import { loadPython, snapshotWanted } from './python.js'
+import { NotebookHandle } from './notebook-handle.js'
+import { openNotebookStore, events as notebookEvents, queries as notebookQueries } from './notebook-store.js'
 import { signatureHelp } from './signature-help.js'
 import { openOnce, openOrStartAfresh } from './store-lifecycle.js'
 import { completionStoreDirectory, events, queries, storageFormatVersion, tables } from './store.js'
@@ -19,11 +23,14 @@ import { completionStoreDirectory, events, queries, storageFormatVersion, tables
  * @param {string} config.notebookId  the completion store is `${notebookId}-completions`
  * @param {object} [config.options]  livecomplete options, camelCase (see the README)
  * @param {string} [config.baseUrl]  where `pyodide/` and `wheels/` are served (default: the page)
- * @param {string} [config.syncUrl]  a LiveStore sync backend (ws:// or wss://) for the completion
- *   store only; without one the store is local to this browser
+ * @param {string} [config.syncUrl]  a LiveStore sync backend (ws:// or wss://) for the stores;
+ *   without one they are local to this browser
+ * @param {object} [config.notebook]  also open the notebook's main store (`lc.notebook`): cells,
+ *   runs and outputs; `{cells}` are the sources of a new notebook's cells. Without it the host
+ *   keeps its own notebook model and runs cells with `lc.kernel.run(code)`.
  */
-export function createLivecomplete({ notebookId, options = {}, baseUrl = document.baseURI, syncUrl = null }) {
-  return new Livecomplete({ notebookId, options, baseUrl, syncUrl })
+export function createLivecomplete({ notebookId, options = {}, baseUrl = document.baseURI, syncUrl = null, notebook = null }) {
+  return new Livecomplete({ notebookId, options, baseUrl, syncUrl, notebook })
 }
 
 export class Livecomplete extends EventTarget {
@@ -61,11 +68,20 @@ export class Livecomplete extends EventTarget {
     nextQueryId: () => ++this.#queries,
   }
 
-  constructor({ notebookId, options, baseUrl, syncUrl }) {
+  /** The notebook's main store (notebook-handle.js), when asked for; else null. */
+  notebook = null
+  #notebookStore = null
+  #firstCells = []
+
+  constructor({ notebookId, options, baseUrl, syncUrl, notebook }) {
     super()
     this.notebookId = notebookId
     this.options = options
     this.syncUrl = syncUrl
+    if (notebook) {
+      this.notebook = new NotebookHandle()
+      this.#firstCells = Array.isArray(notebook.cells) ? notebook.cells.map(String) : ['']
+    }
     // Who asks: this page. Its own kernel agent answers the requests it makes.
     this.clientId = `page-${crypto.randomUUID().slice(0, 8)}`
     // The page's start reads no kernel until it has opened the store and started Python.
@@ -101,8 +117,9 @@ export class Livecomplete extends EventTarget {
       performance.mark(`livecomplete:${name}`)
       return value
     }
-    const [opened, { pyodide, snapshot }] = await Promise.all([
+    const [opened, , { pyodide, snapshot }] = await Promise.all([
       this.#openStore().then(marked('store-opened')),
+      this.notebook && this.#openNotebookStore().then(marked('notebook-opened')),
       loadPython({
         baseUrl,
         wheels: 'page',
@@ -115,6 +132,19 @@ export class Livecomplete extends EventTarget {
     this.#browser = pyodide.pyimport('livecomplete._browser')
     this.#resolvedOptions = JSON.parse(this.#browser.options_json(JSON.stringify(this.options)))
     this.#useStore(opened)
+  }
+
+  async #openNotebookStore() {
+    const onFailure = (why) => console.error(`[livecomplete] the notebook's store stopped: ${why}`)
+    const { store, persisted, whyNotPersisted } = await openNotebookStore(this.notebookId, { syncUrl: this.syncUrl, onFailure })
+    this.#notebookStore = store
+    this.notebook.persisted = persisted
+    if (!persisted) {
+      this.notebook.storageProblem = `The notebook is kept in memory for this page only: ${whyNotPersisted}.`
+      this.#notice(this.notebook.storageProblem)
+    }
+    // The page's kernel goes with the page: its run under way fails, its queued runs are cancelled.
+    addEventListener('pagehide', () => this.#session?.page_closing())
   }
 
   /** The completion store: in OPFS when it opens (store-lifecycle.js), or in memory `because`. */
@@ -139,6 +169,15 @@ export class Livecomplete extends EventTarget {
       clientId: this.clientId,
       optionsJson: JSON.stringify(this.options),
       storeDirectory: completionStoreDirectory(this.notebookId),
+      notebook: this.notebook && {
+        store: this.#notebookStore,
+        events: notebookEvents,
+        queries: notebookQueries,
+        notebookId: this.notebookId,
+        notebookDirectory: storeDirectory(this.notebookId, storageFormatVersion),
+        firstCellsJson: JSON.stringify(this.#firstCells),
+        onView: (viewJson) => this.notebook.showView(viewJson),
+      },
       storageFormatVersion,
       persisted,
       onRemoteKernel: (kernelId) => {
@@ -148,6 +187,7 @@ export class Livecomplete extends EventTarget {
       // Each round's report; the newest one is also in storageReport().lastCleanup.
       onCleanup: (reportJson) => this.dispatchEvent(new CustomEvent('cleanup', { detail: JSON.parse(reportJson) })),
     })
+    if (this.notebook) this.notebook.attach(this.#session.notebook)
     if (persisted) {
       this.#stopWatchdog = watchPersistence(store, {
         stallMs: this.#resolvedOptions.storeStallMs,

@@ -1,7 +1,7 @@
 // The notebook page's entry: pick the notebook id from the URL, start livecomplete, mount the UI.
 import { COMPLETIONS_SUFFIX, NOTEBOOK_ID } from './facts.js'
 import { createLivecomplete } from './livecomplete.js'
-import { mountNotebook } from './notebook.js'
+import { mountNotebook, WELCOME } from './notebook.js'
 import './style.css'
 
 
@@ -32,18 +32,19 @@ function optionsFromUrl() {
   return { options: {}, problem: `?options must be a JSON object such as {"debounceMs": 80}; ignored "${raw}".` }
 }
 
-// `?sync=ws://127.0.0.1:8787` syncs the completion store through that sync backend (README: Sync).
+// `?sync=ws://127.0.0.1:8787` syncs the notebook and its completions through that backend (README: Sync).
 function syncUrlFromUrl() {
   const raw = new URL(window.location.href).searchParams.get('sync')
   if (!raw) return { syncUrl: null }
   if (/^wss?:\/\/[^\s/]+/.test(raw)) return { syncUrl: raw }
-  return { syncUrl: null, problem: `?sync must be a ws:// or wss:// URL; ignored "${raw}": completions stay local.` }
+  return { syncUrl: null, problem: `?sync must be a ws:// or wss:// URL; ignored "${raw}": the notebook stays local.` }
 }
 
 const { notebookId, problem } = notebookIdFromUrl()
 const { options, problem: optionsProblem } = optionsFromUrl()
 const { syncUrl, problem: syncProblem } = syncUrlFromUrl()
-const lc = createLivecomplete({ notebookId, options, syncUrl })
+// A new notebook starts with the welcome cell and two empty ones.
+const lc = createLivecomplete({ notebookId, options, syncUrl, notebook: { cells: [WELCOME, '', ''] } })
 // A handle for the console and the browser tests.
 window.livecomplete = lc
 mountNotebook(document.querySelector('#app'), lc)

@@ -1,9 +1,11 @@
-// The demo notebook page: code cells (CodeMirror 6 with Python), Shift+Enter to run, outputs,
-// an "add cell" button and the status line. Completions come only through the public API.
+// The notebook page: code cells (CodeMirror 6 with Python) rendered from the notebook's main store
+// (lc.notebook), Shift+Enter to run, outputs, cell tools (move, add, delete) and the status line.
+// Completions and the notebook come only through the public API.
 import { python } from '@codemirror/lang-python'
 import { EditorState, Prec } from '@codemirror/state'
 import { keymap } from '@codemirror/view'
 import { EditorView, basicSetup } from 'codemirror'
+import { optionValue } from './facts.js'
 
 const STATE_TEXT = {
   starting: (detail) => `Kernel starting: ${detail}…`,
@@ -17,38 +19,101 @@ const COMPLETION_TEXT = {
   error: (detail) => `Completions off: ${detail}`,
 }
 
-const WELCOME = `# Shift+Enter runs a cell. Completions appear as you type; Ctrl+Space asks at once.
+/** A new notebook's first cell. */
+export const WELCOME = `# Shift+Enter runs a cell. Completions appear as you type; Ctrl+Space asks at once.
 import math
 radius = 2.5
 math.pi * radius ** 2`
 
+// A cell's source is saved when typing pauses (option sourceSaveMs), and at least this many times
+// that while typing goes on, so another tab never lags far behind a long burst.
+const SAVE_AT_LEAST_EVERY = 6
+
 export function mountNotebook(root, lc) {
   root.replaceChildren()
-  root.append(header(lc), storagePanel(lc))
-  const cells = el('main', { className: 'cells' })
-  const addButton = el('button', { className: 'add-cell', type: 'button', textContent: '+ Code cell' })
+  const notice = el('p', { id: 'kernel-notice', className: 'notice', hidden: true })
+  root.append(header(lc), storagePanel(lc), notice)
+  const cells = el('main', { className: 'cells' }, [el('p', { className: 'loading', textContent: 'Opening the notebook…' })])
+  const addButton = el('button', { className: 'add-cell', type: 'button', textContent: '+ Code cell', disabled: true })
   root.append(cells, addButton)
+  const notebook = lc.notebook
+  const saveMs = optionValue(lc.options, 'sourceSaveMs')
+  const views = new Map() // cell id -> Cell
+  let focusWhenShown = null
+  let stale = new Map() // cell id -> the execution count whose output came from a namespace now gone
 
-  let nextCell = 1
-  const addCell = (text = '', after = null) => {
-    const cell = new Cell(`cell-${nextCell++}`, text, lc, { runAndAdvance })
-    if (after) after.element.after(cell.element)
-    else cells.append(cell.element)
-    return cell
+  // A cell just added is focused as soon as the store shows it.
+  const focus = (id) => {
+    if (views.has(id)) views.get(id).view.focus()
+    else focusWhenShown = id
   }
-  async function runAndAdvance(cell) {
-    const next = cell.element.nextElementSibling?.cell ?? addCell('', cell)
-    next.view.focus()
-    await cell.run()
+  const actions = {
+    async runAndAdvance(cell) {
+      const order = notebook.view.cells.map((c) => c.id)
+      const nextId = order[order.indexOf(cell.id) + 1]
+      const running = cell.run()
+      focus(nextId ?? (await notebook.addCell(cell.id)))
+      await running
+    },
+    async addAfter(cell) {
+      focus(await notebook.addCell(cell?.id ?? null))
+    },
+    isStale: (id, count) => stale.get(id) === count,
   }
-  addButton.addEventListener('click', () => addCell().view.focus())
-  lc.kernel.addEventListener('restart', () => {
-    for (const node of cells.children) node.cell.markStale()
+  const render = (view) => {
+    if (!view) return
+    cells.querySelector('.loading')?.remove()
+    addButton.disabled = false
+    const shown = new Set()
+    let previous = null
+    for (const data of view.cells) {
+      shown.add(data.id)
+      let cell = views.get(data.id)
+      if (!cell) {
+        cell = new Cell(data.id, lc, { saveMs, actions })
+        views.set(data.id, cell)
+      }
+      cell.update(data)
+      // In the store's order: move a node only when it is out of place (keeps focus and scroll).
+      const expected = previous ? previous.element.nextElementSibling : cells.firstElementChild
+      if (expected !== cell.element) {
+        if (previous) previous.element.after(cell.element)
+        else cells.prepend(cell.element)
+      }
+      previous = cell
+      if (focusWhenShown === data.id) {
+        focusWhenShown = null
+        cell.view.focus()
+      }
+    }
+    for (const [id, cell] of views) {
+      if (!shown.has(id)) {
+        cell.destroy()
+        views.delete(id)
+      }
+    }
+  }
+  notebook.addEventListener('change', (e) => render(e.detail))
+  render(notebook.view)
+  addButton.addEventListener('click', () => actions.addAfter(views.get(notebook.view?.cells.at(-1)?.id) ?? null))
+
+  // The namespace the cells ran in is gone: their outputs stay, marked, until they run again.
+  const markAllStale = () => {
+    stale = new Map((notebook.view?.cells ?? []).map((c) => [c.id, c.executionCount]))
+    render(notebook.view)
+  }
+  lc.kernel.addEventListener('restart', markAllStale)
+  let serving
+  lc.addEventListener('remote-kernel', ({ detail: { kernelId } }) => {
+    const before = serving
+    serving = kernelId ?? null
+    if (before === undefined || before === serving) return
+    notice.hidden = false
+    notice.textContent = serving
+      ? `Runs now go to remote kernel ${serving}. The names that earlier runs defined are not there: the namespace was reset.`
+      : `Remote kernel ${before} is gone: runs now go to this page's kernel. The namespace was reset: run the cells you need again.`
+    markAllStale()
   })
-
-  addCell(WELCOME)
-  addCell()
-  addCell()
 }
 
 function header(lc) {
@@ -101,6 +166,7 @@ function header(lc) {
 
 function storagePanel(lc) {
   const summary = el('summary', { textContent: 'Storage' })
+  const notebookBytes = el('dd', { className: 'notebook-bytes', textContent: '…' })
   const store = el('dd', { className: 'store-bytes', textContent: '…' })
   const origin = el('dd', { className: 'origin-usage', textContent: '…' })
   const last = el('dd', { className: 'last-cleanup', textContent: 'no round yet' })
@@ -109,6 +175,7 @@ function storagePanel(lc) {
   const panel = el('details', { id: 'storage-panel', className: 'storage' }, [
     summary,
     el('dl', {}, [
+      el('dt', { textContent: 'This notebook (cells, runs, outputs)' }), notebookBytes,
       el('dt', { textContent: 'This notebook’s completion store' }), store,
       el('dt', { textContent: 'This site’s storage' }), origin,
       el('dt', { textContent: 'Last cleanup' }), last,
@@ -120,9 +187,13 @@ function storagePanel(lc) {
   const refresh = async () => {
     const report = await lc.storageReport()
     store.textContent = report.storeBytes == null ? 'not created yet' : formatBytes(report.storeBytes)
+    notebookBytes.textContent = lc.notebook?.persisted === false
+      ? 'in memory (this page only)'
+      : report.notebookBytes == null ? 'not saved yet' : formatBytes(report.notebookBytes)
     origin.textContent =
       report.usage == null ? 'unknown' : `${formatBytes(report.usage)} of ${formatBytes(report.quota)} quota`
-    summary.textContent = `Storage · completion store ${store.textContent} · site ${formatBytes(report.usage ?? 0)}`
+    summary.textContent =
+      `Storage · notebook ${notebookBytes.textContent} · completion store ${store.textContent} · site ${formatBytes(report.usage ?? 0)}`
     showCleanup(report.lastCleanup)
   }
   const showCleanup = (cleanup) => {
@@ -173,62 +244,138 @@ function formatBytes(count) {
 }
 
 class Cell {
-  constructor(id, text, lc, { runAndAdvance }) {
+  #unsaved = false
+  #saveTimer = null
+  #firstUnsavedAt = 0
+  #applyingStore = false
+
+  constructor(id, lc, { saveMs, actions }) {
     this.id = id
     this.lc = lc
+    this.saveMs = saveMs
+    this.actions = actions
     this.prompt = el('div', { className: 'prompt', textContent: '[ ]:' })
     this.output = el('div', { className: 'output' })
-    const runButton = el('button', { className: 'run', type: 'button', title: 'Run (Shift+Enter)', textContent: '▶' })
+    this.clipped = el('p', { className: 'clipped', hidden: true })
+    const button = (className, title, text, onClick) => {
+      const node = el('button', { className, type: 'button', title, textContent: text })
+      node.addEventListener('click', onClick)
+      return node
+    }
     const editorHost = el('div', { className: 'editor' })
     this.element = el('section', { className: 'cell' }, [
-      el('div', { className: 'gutter' }, [this.prompt, runButton]),
-      el('div', { className: 'body' }, [editorHost, this.output]),
+      el('div', { className: 'gutter' }, [
+        this.prompt,
+        button('run', 'Run (Shift+Enter)', '▶', () => this.run()),
+      ]),
+      el('div', { className: 'body' }, [editorHost, this.clipped, this.output]),
+      el('div', { className: 'cell-tools' }, [
+        button('move-up', 'Move up', '↑', () => lc.notebook.moveCell(id, -1)),
+        button('move-down', 'Move down', '↓', () => lc.notebook.moveCell(id, 1)),
+        button('add-below', 'Add a cell below', '+', () => actions.addAfter(this)),
+        button('delete', 'Delete cell', '✕', () => this.delete()),
+      ]),
     ])
     this.element.dataset.cellId = id
     this.element.cell = this
-    const runKey = { key: 'Shift-Enter', run: () => (runAndAdvance(this), true) }
+    const runKey = { key: 'Shift-Enter', run: () => (actions.runAndAdvance(this), true) }
     this.view = new EditorView({
       parent: editorHost,
       state: EditorState.create({
-        doc: text,
-        extensions: [Prec.highest(keymap.of([runKey])), basicSetup, python(), lc.completion(id)],
+        doc: '',
+        extensions: [
+          Prec.highest(keymap.of([runKey])),
+          basicSetup,
+          python(),
+          lc.completion(id),
+          EditorView.updateListener.of((update) => update.docChanged && !this.#applyingStore && this.#edited()),
+          EditorView.domEventHandlers({ blur: () => this.save() }),
+        ],
       }),
     })
-    runButton.addEventListener('click', () => this.run())
   }
 
+  /** Show the cell as the store has it; the person's unsaved typing wins over an older source. */
+  update({ source, sourceClipped, executionCount, executionState, outputs }) {
+    const current = this.view.state.doc.toString()
+    if (!this.#unsaved && source !== current) this.#replaceText(current, source)
+    this.clipped.hidden = !sourceClipped
+    this.clipped.textContent = sourceClipped ? 'This cell’s source was cut to the size a notebook keeps.' : ''
+    const busy = executionState === 'queued' || executionState === 'running'
+    const stale = !busy && this.actions.isStale(this.id, executionCount)
+    this.element.dataset.executionState = executionState
+    this.element.classList.toggle('running', busy)
+    this.prompt.textContent = busy ? '[*]:' : executionCount == null || stale ? '[ ]:' : `[${executionCount}]:`
+    this.prompt.title = { queued: 'queued', running: 'running' }[executionState] ?? ''
+    this.output.classList.toggle('stale', stale)
+    // textContent only: output is the user's program talking, never markup.
+    const blocks = outputs.map(({ kind, text }) => el('pre', { className: kind, textContent: text }))
+    if (!sameBlocks(this.output.children, blocks)) this.output.replaceChildren(...blocks)
+  }
+
+  /** Ask the kernel serving the notebook to run this cell (its text is saved with the request). */
   async run() {
-    this.prompt.textContent = '[*]:'
-    this.element.classList.add('running')
+    clearTimeout(this.#saveTimer)
+    this.#unsaved = false
     try {
-      const result = await this.lc.kernel.run(this.view.state.doc.toString())
-      this.prompt.textContent = `[${result.executionCount}]:`
-      this.showOutput(result)
+      await this.lc.notebook.run(this.id, this.view.state.doc.toString())
     } catch (error) {
-      this.prompt.textContent = '[!]:'
-      this.showOutput({ error: `The kernel could not run this cell: ${error.message}` })
-    } finally {
-      this.element.classList.remove('running')
+      this.output.replaceChildren(el('pre', { className: 'error', textContent: `Could not ask for a run: ${error.message}` }))
     }
   }
 
-  /** The kernel restarted: this cell's output came from a namespace that is gone. */
-  markStale() {
-    if (this.prompt.textContent !== '[ ]:') this.prompt.textContent = '[ ]:'
-    this.output.classList.add('stale')
+  /** Save the source now, if it changed since the last save. */
+  save() {
+    clearTimeout(this.#saveTimer)
+    if (!this.#unsaved) return
+    this.#unsaved = false
+    this.lc.notebook.setSource(this.id, this.view.state.doc.toString())
   }
 
-  showOutput({ stdout = '', stderr = '', value = null, error = null }) {
-    const blocks = [
-      ['stdout', stdout],
-      ['stderr', stderr],
-      ['value', value ?? ''],
-      ['error', error ?? ''],
-    ].filter(([, text]) => text)
-    // textContent only: output is the user's program talking, never markup.
-    this.output.classList.remove('stale')
-    this.output.replaceChildren(...blocks.map(([kind, text]) => el('pre', { className: kind, textContent: text })))
+  async delete() {
+    clearTimeout(this.#saveTimer)
+    this.#unsaved = false
+    await this.lc.notebook.deleteCell(this.id)
   }
+
+  destroy() {
+    clearTimeout(this.#saveTimer)
+    this.view.destroy()
+    this.element.remove()
+  }
+
+  #edited() {
+    const now = performance.now()
+    if (!this.#unsaved) this.#firstUnsavedAt = now
+    this.#unsaved = true
+    clearTimeout(this.#saveTimer)
+    const waited = now - this.#firstUnsavedAt
+    const wait = Math.min(this.saveMs, Math.max(0, this.saveMs * SAVE_AT_LEAST_EVERY - waited))
+    this.#saveTimer = setTimeout(() => this.save(), wait)
+  }
+
+  /** Replace the editor's text by `next` as one change of the part that differs, so the
+   * person's cursor stays where it was when someone else edits elsewhere in the cell. */
+  #replaceText(current, next) {
+    let start = 0
+    while (start < current.length && start < next.length && current[start] === next[start]) start += 1
+    let end = 0
+    while (
+      end < current.length - start && end < next.length - start &&
+      current[current.length - 1 - end] === next[next.length - 1 - end]
+    ) end += 1
+    this.#applyingStore = true
+    try {
+      this.view.dispatch({ changes: { from: start, to: current.length - end, insert: next.slice(start, next.length - end) } })
+    } finally {
+      this.#applyingStore = false
+    }
+  }
+}
+
+function sameBlocks(shown, blocks) {
+  return shown.length === blocks.length &&
+    blocks.every((b, i) => shown[i].className === b.className && shown[i].textContent === b.textContent)
 }
 
 function el(tag, props = {}, children = []) {

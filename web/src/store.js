@@ -41,7 +41,8 @@ export async function openCompletionStore(notebookId, { inMemory = null, syncUrl
   if (whyNotPersisted) {
     // Without a backend the store is local-only: the origin's tabs still share it in OPFS.
     const adapter = makeInMemoryAdapter({ sync: syncUrl ? { backend: makeWsSync({ url: syncUrl }) } : undefined })
-    return { store: await openWith(adapter, notebookId, { syncUrl, onFailure }), persisted: false, whyNotPersisted }
+    const store = await openWith(adapter, { schema, storeId: completionStoreId(notebookId), syncUrl, onFailure })
+    return { store, persisted: false, whyNotPersisted }
   }
   const adapter = makePersistedAdapter({
     storage: { type: 'opfs' },
@@ -56,26 +57,31 @@ export async function openCompletionStore(notebookId, { inMemory = null, syncUrl
     worker: syncUrl ? LiveStoreSyncedWorker : LiveStoreWorker,
     sharedWorker: LiveStoreSharedWorker,
   })
-  const store = await openWith(adapter, notebookId, { syncUrl, onFailure, stallMs: OPEN_STALL_MS })
+  const storeId = completionStoreId(notebookId)
+  const store = await openWith(adapter, { schema, storeId, syncUrl, onFailure, stallMs: OPEN_STALL_MS })
   return { store, persisted: true, whyNotPersisted: null }
 }
 
 /**
- * The store opened with `adapter`. With `stallMs`, an opening that takes longer is abandoned
- * (LiveStore closes what it started: its workers, its tab lock) and rejects with OpeningStalled.
+ * Store `storeId` of `schema`, opened with `adapter`. With `stallMs`, an opening that takes longer
+ * is abandoned (LiveStore closes what it started: its workers, its tab lock) and rejects with
+ * OpeningStalled. `confirmUnsavedChanges`: LiveStore asks before the page closes with events
+ * not yet saved (a cache need not; a notebook should).
  */
-async function openWith(adapter, notebookId, { syncUrl, onFailure, stallMs = null }) {
+export async function openWith(
+  adapter,
+  { schema, storeId, syncUrl, onFailure, stallMs = null, confirmUnsavedChanges = false },
+) {
   const shutdown = Deferred.unsafeMake(FiberId.none)
   const abandon = new AbortController()
   const opening = createStorePromise({
     schema,
     adapter,
-    storeId: completionStoreId(notebookId),
+    storeId,
     shutdownDeferred: shutdown,
     signal: abandon.signal,
     ...(syncUrl ? { syncPayload: { syncUrl } } : {}),
-    // Completion events are a cache: nothing to confirm when the page closes.
-    confirmUnsavedChanges: false,
+    confirmUnsavedChanges,
   })
   const store = await (stallMs === null ? opening : withinOrAbandoned(opening, stallMs, abandon))
   // LiveStore 0.4.0 queues every sync state (each holding its pending events) for the sync-status
@@ -92,7 +98,7 @@ async function openWith(adapter, notebookId, { syncUrl, onFailure, stallMs = nul
 async function withinOrAbandoned(opening, ms, abandon) {
   let timer
   const stalled = new Promise((_, reject) => {
-    const why = `the completion store has not opened in ${ms / 1000} s`
+    const why = `the store has not opened in ${ms / 1000} s`
     timer = setTimeout(() => reject(new OpeningStalled(why)), ms)
   })
   try {
@@ -141,7 +147,7 @@ export function describeError(error) {
 }
 
 /** Why OPFS cannot be used here (storage denied, unsupported browser), or null when it can. */
-async function opfsUnavailableBecause() {
+export async function opfsUnavailableBecause() {
   try {
     if (!navigator.storage?.getDirectory) return 'this browser has no Origin Private File System'
     await navigator.storage.getDirectory()

@@ -1,0 +1,126 @@
+"""The page's side of the notebook's main store: the view it renders, the edits and runs it asks
+for, and the page kernel's execution agent.
+
+JavaScript (web/src/notebook-handle.js) calls these with plain values and receives the view as
+JSON; nothing else crosses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
+
+from ._notebook_livestore import LiveStoreNotebook
+from .executor import ExecutionAgent
+from .notebook import NotebookView, session_namespace
+from .store import Unsubscribe
+
+__all__ = ["PageNotebook", "WorkerRunner"]
+
+log = logging.getLogger("livecomplete")
+
+
+class WorkerRunner:
+    """`executor.Runner` over the page's kernel worker handle (web/src/kernel.js)."""
+
+    def __init__(self, handle: JsProxy) -> None:
+        self._handle = handle
+
+    def session(self) -> str:
+        return str(self._handle.launchId)
+
+    async def run(self, code: str) -> Mapping[str, Any]:
+        result = await self._handle.run(code)
+        fields = result.to_py() if hasattr(result, "to_py") else {}
+        # JS null (a cell with no value) arrives as `jsnull`: only strings are output.
+        return {key: fields.get(key) if isinstance(fields.get(key), str) else None for key in ("stdout", "stderr", "value", "error")}
+
+
+class PageNotebook:
+    """What JavaScript holds for the notebook: its view (`on_view(json)` on every change) and the
+    person's edits. `executor` runs this page's requests on the page's kernel."""
+
+    def __init__(
+        self, store: LiveStoreNotebook, kernel: JsProxy, client_id: str, on_view: Any, directory: str
+    ) -> None:
+        self._store = store
+        self.directory = directory  # the main store's OPFS directory (for the storage panel)
+        self._client_id = client_id
+        self._on_view = on_view
+        self._view = NotebookView()
+        self._rows: dict[str, Sequence[Any]] = {"cells": [], "outputs": []}
+        self._render_soon: asyncio.Handle | None = None
+        self._unsubscribe: list[Unsubscribe] = []
+        self._runner = WorkerRunner(kernel)
+        self._last_session = self._runner.session()
+        self.executor = ExecutionAgent(store, self._runner, kernel_id=f"page:{client_id}", requested_by=client_id)
+
+    def start(self, first_cells: Sequence[str]) -> None:
+        """Show the notebook and follow it; a new notebook gets cells holding `first_cells`."""
+        if not self._store.is_initialized():
+            self._store.initialize("Untitled notebook", self._client_id, [str(s) for s in first_cells] or [""])
+        queries = self._store._queries
+        for name in ("cells", "outputs"):
+            self._unsubscribe.append(self._store.watch(getattr(queries, name)(), self._rows_of(name)))
+
+    def _rows_of(self, name: str) -> Any:
+        def on_rows(rows: Sequence[Any]) -> None:
+            self._rows[name] = rows
+            # Both tables change in one commit (a run's end): render once, after both.
+            if self._render_soon is None:
+                self._render_soon = asyncio.get_running_loop().call_soon(self._render)
+
+        return on_rows
+
+    def _render(self) -> None:
+        self._render_soon = None
+        view = self._view.build(self._rows["cells"], self._rows["outputs"])
+        self._on_view(json.dumps(view))
+
+    def remote_namespace(self, kernel_id: str) -> str | None:
+        """The namespace remote kernel `kernel_id` completes in, by what the store says it ran;
+        None before its session is known."""
+        rows = self._store.kernel_namespace_rows(kernel_id)
+        if not rows:
+            return None
+        return session_namespace(str(rows[0]["sessionId"]), int(rows[0]["runsEnded"]))
+
+    def kernel_changed(self) -> None:
+        """The page's kernel ran a cell or restarted: a restart ends its session in the store."""
+        session = self._runner.session()
+        if session != self._last_session:
+            self._store.commit_session_terminated(self._last_session, "restart")
+            self._last_session = session
+
+    # -- the person's edits, from JavaScript ---------------------------------------------------
+
+    def add_cell(self, after: str | None) -> str:
+        return self._store.add_cell(after if isinstance(after, str) else None, self._client_id)
+
+    def set_source(self, cell_id: str, source: str) -> None:
+        self._store.set_source(cell_id, source, self._client_id)
+
+    def run_cell(self, cell_id: str, source: str | None) -> str:
+        return self._store.request_run(cell_id, source if isinstance(source, str) else None, self._client_id)
+
+    def delete_cell(self, cell_id: str) -> None:
+        self._store.delete_cell(cell_id)
+
+    def move_cell(self, cell_id: str, offset: int) -> None:
+        self._store.move_cell(cell_id, int(offset))
+
+    def detach(self) -> None:
+        """Stop following the store (its page session closes); a run under way still ends."""
+        self.executor.stop()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+
+    def abandon(self) -> None:
+        """The page goes away: its run under way ends with an error, its queued runs are cancelled."""
+        self.executor.abandon("the page whose kernel ran this cell was closed")

@@ -1,0 +1,45 @@
+// Opens a notebook's main store (store id = notebook id; Anode's schema, notebook-schema.js):
+// in OPFS, shared by the origin's tabs, and synced through a sync backend when one is configured.
+// Unlike the completion store it is never removed: it is the person's notebook. When it cannot
+// be opened in OPFS the page keeps the notebook in memory and says why.
+import { makeInMemoryAdapter, makePersistedAdapter } from '@livestore/adapter-web'
+import LiveStoreSharedWorker from '@livestore/adapter-web/shared-worker?sharedworker'
+import { makeWsSync } from '@livestore/sync-cf/client'
+import NotebookSyncedWorker from './notebook-synced.worker.js?worker'
+import NotebookWorker from './notebook.worker.js?worker'
+import { events, schema, tables } from './notebook-schema.js'
+import { queries } from './notebook-queries.js'
+import { INITIAL_SYNC_MS } from './notebook-store-options.js'
+import { describeError, OPEN_STALL_MS, openWith, opfsUnavailableBecause } from './store.js'
+
+/**
+ * Resolves to {store, persisted, whyNotPersisted}. `onFailure(why)`: LiveStore shut the store down
+ * on an error after it opened.
+ */
+export async function openNotebookStore(notebookId, { syncUrl = null, onFailure = () => {} } = {}) {
+  const opening = { schema, storeId: notebookId, syncUrl, onFailure }
+  let whyNotPersisted = await opfsUnavailableBecause()
+  if (!whyNotPersisted) {
+    try {
+      const adapter = makePersistedAdapter({
+        storage: { type: 'opfs' },
+        experimental: { disableFastPath: true }, // as for the completion store (store.js)
+        worker: syncUrl ? NotebookSyncedWorker : NotebookWorker,
+        sharedWorker: LiveStoreSharedWorker,
+      })
+      // A synced opening waits for the backend's events first (INITIAL_SYNC_MS).
+      const stallMs = OPEN_STALL_MS + (syncUrl ? INITIAL_SYNC_MS : 0)
+      return { store: await openWith(adapter, { ...opening, stallMs }), persisted: true, whyNotPersisted: null }
+    } catch (error) {
+      whyNotPersisted = `the notebook could not be opened in OPFS (${describeError(error)}); nothing was deleted`
+    }
+  }
+  console.warn(`[livecomplete] the notebook is kept in memory for this page: ${whyNotPersisted}`)
+  const sync = syncUrl
+    ? { backend: makeWsSync({ url: syncUrl }), initialSyncOptions: { _tag: 'Blocking', timeout: INITIAL_SYNC_MS } }
+    : undefined
+  const store = await openWith(makeInMemoryAdapter({ sync }), opening)
+  return { store, persisted: false, whyNotPersisted }
+}
+
+export { events, queries, tables }
