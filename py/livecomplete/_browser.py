@@ -31,7 +31,7 @@ from .events import Suggestion, now_ms
 from .handover import AgentGroup, Handover
 from .options import Options
 
-__all__ = ["PageSession", "options_json", "python_objects", "start"]
+__all__ = ["PageSession", "open_notebook", "options_json", "python_objects", "start"]
 
 log = logging.getLogger("livecomplete")
 
@@ -200,17 +200,10 @@ class PageSession:
         if self.notebook is not None:
             self.notebook.kernel_changed()
 
-    def page_closing(self) -> None:
-        """The page is going away (pagehide): its kernel goes with it (`PageNotebook.abandon`)."""
-        if self.notebook is not None:
-            self.notebook.abandon()
-
     def close(self) -> None:
         """Stop answering and cleaning, end the queries and release the store's subscriptions."""
         self._client.close()
-        if self.notebook is not None:
-            self.notebook.detach()
-        self._handover.stop()
+        self._handover.stop()  # the notebook's view stays: only its executor stops
         self._agent.stop()
         self._audit.stop()
         self._cleanup.stop()
@@ -249,12 +242,16 @@ def python_objects() -> str:
     return json.dumps({"count": len(objects), "byType": dict(by_type.most_common(10))})
 
 
-def start(config: JsProxy) -> PageSession:
-    """Wire client, agent and cleanup to the store and kernel in `config` (web/src/livecomplete.js)."""
+def _log_to_console() -> None:
     if not any(isinstance(h, _ConsoleHandler) for h in log.handlers):
         log.addHandler(_ConsoleHandler())
         log.setLevel(logging.INFO)
         log.propagate = False
+
+
+def start(config: JsProxy) -> PageSession:
+    """Wire client, agent and cleanup to the store and kernel in `config` (web/src/livecomplete.js)."""
+    _log_to_console()
     options = Options.from_mapping(json.loads(config.optionsJson))
     store = LiveStoreCompletions(config.store, config.events, config.queries)
     timings = CompletionTimings()
@@ -296,15 +293,20 @@ def start(config: JsProxy) -> PageSession:
     return PageSession(client, agent, handover, audit, cleanup, config.storeDirectory, timings, notebook)
 
 
-def _page_notebook(config: JsProxy) -> PageNotebook | None:
-    """The page's side of the main store, when the host opened one (config.notebook)."""
-    spec = getattr(config, "notebook", None)
-    if spec is None or not hasattr(spec, "store"):
-        return None
-    store = LiveStoreNotebook(spec.store, spec.events, spec.queries, str(spec.notebookId))
-    notebook = PageNotebook(store, config.kernel, str(config.clientId), spec.onView, str(spec.notebookDirectory))
-    notebook.start(json.loads(str(spec.firstCellsJson)))
+def open_notebook(config: JsProxy) -> PageNotebook:
+    """Show and follow the notebook's main store (web/src/livecomplete.js): {store, events,
+    queries, notebookId, notebookDirectory, firstCellsJson, kernel, clientId, onView(json)}."""
+    _log_to_console()
+    store = LiveStoreNotebook(config.store, config.events, config.queries, str(config.notebookId))
+    notebook = PageNotebook(store, config.kernel, str(config.clientId), config.onView, str(config.notebookDirectory))
+    notebook.start(json.loads(str(config.firstCellsJson)))
     return notebook
+
+
+def _page_notebook(config: JsProxy) -> PageNotebook | None:
+    """The notebook `open_notebook` opened, when the host has one (config.notebook)."""
+    notebook = getattr(config, "notebook", None)
+    return notebook if isinstance(notebook, PageNotebook) else None
 
 
 def _cleanup_schedule(config: JsProxy, options: Options) -> CleanupSchedule:

@@ -1,14 +1,16 @@
-"""A remote kernel's Python: Jedi answering every request of a notebook, reached only through
-the sync backend.
+"""A remote kernel's Python: one in-process `Kernel` that runs a notebook's cells and answers its
+completions, reached only through the sync backend.
 
-Runs in Pyodide under Node (web/node/remote-kernel.js hands `start()` a LiveStore store that syncs
-outbound to the backend). It announces itself (`v1.KernelAnnounced`) every third of its lease, so
-the pages' own kernels (and remote kernels with larger ids) stand by (see `handover`), answers
-everyone's open requests with one in-process `Kernel`, logs a line per answer, and says
-`v1.KernelLeft` when it stops.
+Runs in Pyodide under Node (web/node/remote-kernel.js hands `start()` two LiveStore stores that
+sync outbound to the backend: the notebook's main store and its completion store). It announces
+itself (`v1.KernelAnnounced`) every third of its lease, so the pages' own kernels (and remote
+kernels with larger ids) stand by (see `handover`); runs everyone's execution requests in order
+(`executor`) and answers everyone's completion requests in the namespace those runs built; logs a
+line per run and per answer; and says `v1.KernelLeft` (and ends its session) when it stops.
 
-A Jedi call that hangs blocks this process, announcements stop with it, and when the lease runs
-out the pages' own kernels answer again: a hung remote kernel is a dead one.
+A cell or a Jedi call blocks this process; announcements stop with it, and when the lease runs
+out the pages' own kernels serve again: a remote kernel busy longer than its lease is taken for a
+dead one (each run renews the lease first, so a run shorter than a lease is safe).
 """
 
 from __future__ import annotations
@@ -16,15 +18,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
 
 from ._livestore import LiveStoreCompletions
+from ._notebook_livestore import LiveStoreNotebook
 from .agent import FRESH_NAMESPACE, Answered, KernelAgent, KernelState
 from .events import Suggestion
-from .handover import Handover
+from .executor import ExecutionAgent
+from .handover import AgentGroup, Handover
+from .notebook import QueueEntry
 from .kernel import Kernel
 from .kernel_setup import warmed_kernel
 from .options import Options
@@ -35,13 +41,17 @@ log = logging.getLogger("livecomplete")
 
 
 class InProcessKernel:
-    """`agent.KernelBackend` over a `Kernel` in this thread (the remote kernel runs no cells)."""
+    """`agent.KernelBackend` and `executor.Runner` over a `Kernel` in this thread."""
 
-    def __init__(self, kernel: Kernel) -> None:
+    def __init__(self, kernel: Kernel, before_run: Callable[[], None] = lambda: None) -> None:
         self._kernel = kernel
+        self._before_run = before_run
+        self.session_id = uuid.uuid4().hex[:16]  # one session per process: it never restarts
+        # Names the namespace completions are computed in (set by the remote kernel: its runs).
+        self.namespace_now: Callable[[], str] = lambda: FRESH_NAMESPACE
 
     def state(self) -> KernelState:
-        return "ready"  # in-process: always running, and it runs no cells
+        return "ready"  # in-process: a cell and a completion never overlap
 
     async def started(self) -> None:
         return None
@@ -50,7 +60,15 @@ class InProcessKernel:
         return None
 
     def namespace(self) -> str:
-        return FRESH_NAMESPACE  # no cell ever runs here
+        return self.namespace_now()
+
+    def session(self) -> str:
+        return self.session_id
+
+    async def run(self, code: str) -> Mapping[str, Any]:
+        self._before_run()
+        result = self._kernel.run(code)
+        return {"stdout": result.stdout, "stderr": result.stderr, "value": result.value, "error": result.error}
 
     def mark_unresponsive(self, reason: str) -> None:
         log.warning("the kernel is not responding: %s", reason)
@@ -66,17 +84,23 @@ class RemoteKernel:
     """What the Node process holds: announce, answer, log; `stop()` says goodbye."""
 
     def __init__(
-        self, store: LiveStoreCompletions, kernel: Kernel, kernel_id: str, options: Options, lease_ms: float
+        self, store: LiveStoreCompletions, notebook: LiveStoreNotebook, kernel: Kernel, kernel_id: str,
+        options: Options, lease_ms: float,
     ) -> None:
         self.kernel_id = kernel_id
         self._store = store
         self._lease_ms = lease_ms
+        in_process = InProcessKernel(kernel, before_run=self._announce)
         self._agent = KernelAgent(
-            store, InProcessKernel(kernel), agent_id=kernel_id, serves_everyone=True, options=options,
+            store, in_process, agent_id=kernel_id, serves_everyone=True, options=options,
             on_answered=self._log_answer,
         )
+        self._executor = ExecutionAgent(
+            notebook, in_process, kernel_id=kernel_id, requested_by=None, on_ended=self._log_run,
+        )
+        in_process.namespace_now = self._executor.namespace
         # Another remote kernel may already serve the notebook: then this one stands by.
-        self._handover = Handover(store, self._agent, me=kernel_id)
+        self._handover = Handover(store, AgentGroup(self._agent, self._executor), me=kernel_id)
         self._announcer: asyncio.Task[None] | None = None
 
     @property
@@ -85,14 +109,18 @@ class RemoteKernel:
         return self._agent.computations
 
     def start(self) -> None:
-        self._store.commit_kernel_announced(self.kernel_id, self._lease_ms)
+        self._executor.announce()  # its session, so pages can name its namespace at once
+        self._announce()
         self._announcer = asyncio.ensure_future(self._announce_while_running())
         self._handover.start()
+
+    def _announce(self) -> None:
+        self._store.commit_kernel_announced(self.kernel_id, self._lease_ms)
 
     async def _announce_while_running(self) -> None:
         while True:
             await asyncio.sleep(self._lease_ms / 3 / 1000)
-            self._store.commit_kernel_announced(self.kernel_id, self._lease_ms)
+            self._announce()
 
     def stop(self) -> None:
         if self._announcer is not None:
@@ -100,7 +128,14 @@ class RemoteKernel:
             self._announcer = None
         self._handover.stop()
         self._agent.stop()
+        self._executor.stop()
+        self._executor.terminate_session("shutdown")
         self._store.commit_kernel_left(self.kernel_id)
+
+    def _log_run(self, entry: QueueEntry, status: str) -> None:
+        # The namespace changed: answers computed before the run may be wrong now.
+        self._agent.namespace_changed()
+        log.info("ran %s (cell %s, asked by %s): %s", entry.id, entry.cell_id, entry.requested_by, status)
 
     def _log_answer(self, answered: Answered) -> None:
         request, response = answered.request, answered.response
@@ -113,8 +148,9 @@ class RemoteKernel:
 
 
 def start(config: JsProxy) -> RemoteKernel:
-    """Warm Jedi up, then start serving the store in `config`: {store, events, queries,
-    kernelId, optionsJson, leaseMs, log(line)}."""
+    """Warm Jedi up, then start serving the stores in `config`: {store, events, queries (the
+    completion store), notebookStore, notebookEvents, notebookQueries, notebookId, kernelId,
+    optionsJson, leaseMs, log(line)}."""
     if not log.handlers:
         log.addHandler(_LineHandler(config.log))
         log.setLevel(logging.INFO)
@@ -122,8 +158,10 @@ def start(config: JsProxy) -> RemoteKernel:
     options = Options.from_mapping(json.loads(config.optionsJson))
     # Jedi's first completion costs seconds: pay it before announcing, not on someone's keystroke.
     kernel, _ = warmed_kernel(options)
+    notebook = LiveStoreNotebook(
+        config.notebookStore, config.notebookEvents, config.notebookQueries, str(config.notebookId))
     remote = RemoteKernel(
-        LiveStoreCompletions(config.store, config.events, config.queries),
+        LiveStoreCompletions(config.store, config.events, config.queries), notebook,
         kernel, str(config.kernelId), options, float(config.leaseMs),
     )
     remote.start()

@@ -37,12 +37,12 @@ def test_bad_options_in_the_url_are_explained(open_notebook):
     expect(notebook.page.locator(".banner")).to_contain_text("?options must be a JSON object")
 
 
-def test_a_bad_sync_url_is_explained_and_completions_stay_local(open_notebook):
+def test_a_bad_sync_url_is_explained_and_the_notebook_stays_local(open_notebook):
     notebook = open_notebook()
     notebook.page.goto(notebook.page.url + "&sync=http://example.com")
     notebook.wait_ready()
     expect(notebook.page.locator(".banner")).to_contain_text(
-        '?sync must be a ws:// or wss:// URL; ignored "http://example.com": completions stay local.')
+        '?sync must be a ws:// or wss:// URL; ignored "http://example.com": the notebook stays local.')
     assert notebook.page.locator("#sync-url").count() == 0
     notebook.set_cell(1, "import os\n")
     notebook.type(1, "os.pa")
@@ -92,10 +92,12 @@ def test_add_cell_button_adds_an_editor_with_completions(open_notebook):
 
 # The public JS surface of a Livecomplete: changing it is a deliberate act (README: Embedding).
 PUBLIC_FIELDS = [
-    "clientId", "debug", "detail", "kernel", "notebookId", "options", "persisted", "pythonStart", "ready",
+    "clientId", "debug", "detail", "kernel", "notebook", "notebookId", "options", "persisted", "pythonStart", "ready",
     "remoteKernel", "schema", "state", "storageProblem", "store", "syncConnected", "syncUrl",
 ]
 PUBLIC_METHODS = ["cleanupNow", "completion", "completionSource", "storageReport"]
+NOTEBOOK_FIELDS = ["persisted", "ready", "storageProblem", "view"]
+NOTEBOOK_METHODS = ["addCell", "attach", "deleteCell", "moveCell", "run", "setSource", "showView"]
 DEBUG_PROBES = ["memoryReport", "queriesStarted", "storedEvents", "timings"]
 
 
@@ -107,3 +109,9 @@ def test_the_public_js_surface_is_exactly_the_listed_one(open_notebook):
       return { fields: Object.keys(lc).sort(), methods: methods.sort(), debug: Object.keys(lc.debug).sort() }
     }""")
     assert surface == {"fields": PUBLIC_FIELDS, "methods": PUBLIC_METHODS, "debug": DEBUG_PROBES}
+    notebook_surface = notebook.page.evaluate("""() => {
+      const handle = window.livecomplete.notebook
+      const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(handle)).filter((n) => n !== 'constructor')
+      return { fields: Object.keys(handle).sort(), methods: methods.sort() }
+    }""")
+    assert notebook_surface == {"fields": NOTEBOOK_FIELDS, "methods": NOTEBOOK_METHODS}

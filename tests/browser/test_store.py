@@ -19,7 +19,7 @@ def test_requests_and_responses_are_stored_as_v1_events(open_notebook, notebook_
     stored = notebook.stored_events()
     # One request for the word, sent at the dot; its answer served "p" and "pa".
     request = next(r for r in stored["requests"] if r["source"] == "import os\nos.")
-    assert request["cellId"] == "cell-2"
+    assert request["cellId"] == notebook.cell(1).get_attribute("data-cell-id")
     assert request["cursorPosition"] == len("import os\nos.")
     assert request["requestedBy"] == notebook.client_id()
     assert request["answered"] is True
@@ -58,10 +58,11 @@ def test_two_tabs_on_one_notebook_each_get_answers_exactly_once(open_notebook, n
     assert first.client_id() != second.client_id()
     for tab in (first, second):
         tab.page.evaluate(COUNT_COMMITS)
+    # One notebook, two tabs: each person works in a cell of their own.
     first.set_cell(1, "import os\n")
-    second.set_cell(1, "import sys\n")
+    second.set_cell(2, "import sys\n")
     first.type(1, "os.pa")
-    second.type(1, "sys.pa")
+    second.type(2, "sys.pa")
     first.wait_for_option("path")
     second.wait_for_option("path")
     first.type(1, "th.jo")
@@ -147,12 +148,12 @@ def test_a_request_answered_before_in_a_fresh_kernel_is_answered_from_the_store(
 
 
 def test_a_word_typed_before_the_page_was_ready_is_answered_from_where_it_started(context, base_url, notebook_id):
-    """On a revisit the person typed `os.pat` before the page could ask: the answer stored at the
+    """On a revisit the person typed `os.pat` before completions started (their store still opening): the answer stored at the
     dot (asked on the first visit) serves it, narrowed, and nothing is asked of a kernel."""
     visit_asking_os_path(context, base_url, notebook_id)
 
-    held = []  # the page's snapshot files: its Python cannot start until they come
-    context.route("**/snapshots/page.files", lambda route: held.append(route))
+    held = []  # the completion store's leader worker: completions cannot start until it comes
+    context.route("**/assets/livestore.worker-*", lambda route: held.append(route))
     notebook = NotebookPage(context.new_page(), base_url)
     notebook.open(notebook_id, wait_ready=False)
     notebook.set_cell(1, "import os\n")

@@ -1,6 +1,7 @@
 // A remote kernel: Pyodide under Node running livecomplete's kernel code and Jedi, serving one
-// notebook's completions. Its only connection is outbound: a LiveStore client of the notebook's
-// completion store, synced through the sync backend (web/sync/). It listens on nothing.
+// notebook: it runs its cells and answers its completions. Its only connections are outbound:
+// LiveStore clients of the notebook's main store and of its completion store, synced through the
+// sync backend (web/sync/). It listens on nothing.
 //
 //   node --experimental-websocket web/node/remote-kernel.js --notebook <id> --sync <ws-url>
 //        [--kernel-id <id>] [--lease-ms 6000] [--options <json>]
@@ -18,6 +19,9 @@ import { createStorePromise } from '@livestore/livestore'
 import { makeWsSync } from '@livestore/sync-cf/client'
 import { loadPyodide } from 'pyodide'
 import { watchConnection } from '../src/connection.js'
+import { queries as notebookQueries } from '../src/notebook-queries.js'
+import { events as notebookEvents, schema as notebookSchema } from '../src/notebook-schema.js'
+import { INITIAL_SYNC_MS } from '../src/notebook-store-options.js'
 import { queries } from '../src/queries.js'
 import { events, schema } from '../src/schema.js'
 
@@ -70,25 +74,34 @@ async function main() {
   const storeId = `${notebookId}-completions`
   log(`kernel ${kernelId} for ${storeId}: loading Python and Jedi`)
   const began = performance.now()
-  const [pyodide, store] = await Promise.all([
-    loadPython(),
+  // Nothing kept on disk: the backend holds the event logs; this kernel reads them on start (the
+  // notebook's first, so it never runs a request it has not seen the cell of).
+  const backend = makeWsSync({ url: syncUrl })
+  const open = (storeSchema, id, initialSyncOptions = undefined) =>
     createStorePromise({
-      schema,
-      storeId,
-      // Nothing kept on disk: the backend holds the event log; this kernel reads it on start.
-      adapter: makeAdapter({ storage: { type: 'in-memory' }, clientId: kernelId, sync: { backend: makeWsSync({ url: syncUrl }) } }),
-    }),
+      schema: storeSchema,
+      storeId: id,
+      adapter: makeAdapter({ storage: { type: 'in-memory' }, clientId: kernelId, sync: { backend, initialSyncOptions } }),
+    })
+  const [pyodide, store, notebookStore] = await Promise.all([
+    loadPython(),
+    open(schema, storeId),
+    open(notebookSchema, notebookId, { _tag: 'Blocking', timeout: INITIAL_SYNC_MS }),
   ])
   const remote = pyodide.pyimport('livecomplete._remote').start({
     store,
     events,
     queries,
+    notebookStore,
+    notebookEvents,
+    notebookQueries,
+    notebookId,
     kernelId,
     leaseMs,
     optionsJson,
     log,
   })
-  log(`kernel ${kernelId} serves ${storeId} through ${syncUrl} (ready in ${Math.round(performance.now() - began)} ms)`)
+  log(`kernel ${kernelId} serves ${notebookId} and ${storeId} through ${syncUrl} (ready in ${Math.round(performance.now() - began)} ms)`)
   // The connection is LiveStore's: it reconnects by itself. Say when it is up or down.
   watchConnection(store, (connected) =>
     log(connected ? `connected to ${syncUrl}` : `not connected to ${syncUrl}: retrying`),
@@ -102,7 +115,8 @@ async function main() {
     remote.stop()
     // Give the goodbye a moment to reach the backend, so pages take over at once.
     const deadline = performance.now() + 2000
-    while (performance.now() < deadline && !store.syncStatus().isSynced) await new Promise((r) => setTimeout(r, 50))
+    const synced = () => store.syncStatus().isSynced && notebookStore.syncStatus().isSynced
+    while (performance.now() < deadline && !synced()) await new Promise((r) => setTimeout(r, 50))
     await new Promise((r) => setTimeout(r, 300))
     process.exit(0)
   }

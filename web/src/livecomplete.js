@@ -71,6 +71,7 @@ export class Livecomplete extends EventTarget {
   /** The notebook's main store (notebook-handle.js), when asked for; else null. */
   notebook = null
   #notebookStore = null
+  #pageNotebook = null
   #firstCells = []
 
   constructor({ notebookId, options, baseUrl, syncUrl, notebook }) {
@@ -117,15 +118,20 @@ export class Livecomplete extends EventTarget {
       performance.mark(`livecomplete:${name}`)
       return value
     }
+    const python = loadPython({
+      baseUrl,
+      wheels: 'page',
+      fromSnapshot: snapshotWanted(this.options),
+      onProgress: (detail) => this.#setState('starting', detail),
+    }).then(marked('python-started'))
+    // The notebook shows as soon as its store and Python are there, whatever the completion store does.
+    const notebookShown = this.notebook && Promise.all([this.#openNotebookStore(), python])
+      .then(marked('notebook-opened'))
+      .then(([, { pyodide }]) => this.#showNotebook(pyodide))
     const [opened, , { pyodide, snapshot }] = await Promise.all([
       this.#openStore().then(marked('store-opened')),
-      this.notebook && this.#openNotebookStore().then(marked('notebook-opened')),
-      loadPython({
-        baseUrl,
-        wheels: 'page',
-        fromSnapshot: snapshotWanted(this.options),
-        onProgress: (detail) => this.#setState('starting', detail),
-      }).then(marked('python-started')),
+      notebookShown,
+      python,
     ])
     this.pythonStart = snapshot
     this.#pyodide = pyodide
@@ -143,8 +149,24 @@ export class Livecomplete extends EventTarget {
       this.notebook.storageProblem = `The notebook is kept in memory for this page only: ${whyNotPersisted}.`
       this.#notice(this.notebook.storageProblem)
     }
+  }
+
+  /** Render the notebook from its store and follow it (py/livecomplete/_page_notebook.py). */
+  #showNotebook(pyodide) {
+    this.#pageNotebook = pyodide.pyimport('livecomplete._browser').open_notebook({
+      store: this.#notebookStore,
+      events: notebookEvents,
+      queries: notebookQueries,
+      notebookId: this.notebookId,
+      notebookDirectory: storeDirectory(this.notebookId, storageFormatVersion),
+      firstCellsJson: JSON.stringify(this.#firstCells),
+      kernel: this.kernel,
+      clientId: this.clientId,
+      onView: (viewJson) => this.notebook.showView(viewJson),
+    })
+    this.notebook.attach(this.#pageNotebook)
     // The page's kernel goes with the page: its run under way fails, its queued runs are cancelled.
-    addEventListener('pagehide', () => this.#session?.page_closing())
+    addEventListener('pagehide', () => this.#pageNotebook.abandon())
   }
 
   /** The completion store: in OPFS when it opens (store-lifecycle.js), or in memory `because`. */
@@ -169,15 +191,8 @@ export class Livecomplete extends EventTarget {
       clientId: this.clientId,
       optionsJson: JSON.stringify(this.options),
       storeDirectory: completionStoreDirectory(this.notebookId),
-      notebook: this.notebook && {
-        store: this.#notebookStore,
-        events: notebookEvents,
-        queries: notebookQueries,
-        notebookId: this.notebookId,
-        notebookDirectory: storeDirectory(this.notebookId, storageFormatVersion),
-        firstCellsJson: JSON.stringify(this.#firstCells),
-        onView: (viewJson) => this.notebook.showView(viewJson),
-      },
+      // Its runs are executed by the page's kernel while no remote kernel serves the notebook.
+      notebook: this.#pageNotebook,
       storageFormatVersion,
       persisted,
       onRemoteKernel: (kernelId) => {
@@ -187,7 +202,6 @@ export class Livecomplete extends EventTarget {
       // Each round's report; the newest one is also in storageReport().lastCleanup.
       onCleanup: (reportJson) => this.dispatchEvent(new CustomEvent('cleanup', { detail: JSON.parse(reportJson) })),
     })
-    if (this.notebook) this.notebook.attach(this.#session.notebook)
     if (persisted) {
       this.#stopWatchdog = watchPersistence(store, {
         stallMs: this.#resolvedOptions.storeStallMs,
