@@ -14,7 +14,7 @@ import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsProxy, create_proxy, jsnull, to_js  # type: ignore[import-not-found]
 
 from .executor import new_id
-from .notebook import clip_source, position_after, position_for_move
+from .notebook import clip_source, moved, placed
 from .store import Row, Unsubscribe
 
 __all__ = ["LiveStoreNotebook"]
@@ -131,13 +131,24 @@ class LiveStoreNotebook:
 
     def add_cell(self, after: str | None, by: str) -> str:
         """A new empty cell after cell `after` (None or unknown: at the end); returns its id."""
-        positions = [float(row["position"]) for row in self.cells()]
-        ids = [row["id"] for row in self.cells()]
-        index = ids.index(after) if after in ids else len(ids) - 1 if ids else None
+        rows = self.cells()
+        order = [row["id"] for row in rows]
+        positions = {row["id"]: float(row["position"]) for row in rows}
         cell_id = new_id()
-        position = position_after(positions, index)
-        self._store.commit(self._events.cellCreated(_to_js({"id": cell_id, "cellType": "code", "position": position, "createdBy": by})))
+        at = order.index(after) + 1 if after in order else len(order)
+        new_positions = placed([*order[:at], cell_id, *order[at:]], positions, cell_id)
+        self._store.commit(
+            self._events.cellCreated(_to_js(
+                {"id": cell_id, "cellType": "code", "position": new_positions[cell_id], "createdBy": by})),
+            *self._moves(new_positions, skip=cell_id),
+        )
         return cell_id
+
+    def _moves(self, new_positions: Mapping[str, float], skip: str | None = None) -> list[JsProxy]:
+        return [
+            self._events.cellMoved(_to_js({"id": cell, "newPosition": position}))
+            for cell, position in new_positions.items() if cell != skip
+        ]
 
     def set_source(self, cell_id: str, source: str, by: str) -> None:
         self._store.commit(self._source_event(cell_id, source, by))
@@ -162,10 +173,10 @@ class LiveStoreNotebook:
     def move_cell(self, cell_id: str, offset: int) -> None:
         """Move the cell `offset` places (-1 up, 1 down); a move past either end does nothing."""
         rows = self.cells()
-        ids = [row["id"] for row in rows]
-        if cell_id not in ids:
+        order = [row["id"] for row in rows]
+        if cell_id not in order:
             return
-        positions = [float(row["position"]) for row in rows]
-        position = position_for_move(positions, ids.index(cell_id), offset)
-        if position is not None:
-            self._store.commit(self._events.cellMoved(_to_js({"id": cell_id, "newPosition": position})))
+        new_order = moved(order, order.index(cell_id), offset)
+        if new_order is not None:
+            positions = {row["id"]: float(row["position"]) for row in rows}
+            self._store.commit(*self._moves(placed(new_order, positions, cell_id)))

@@ -107,7 +107,9 @@ class ExecutionAgent:
     def start(self) -> None:
         if self._unsubscribe is None:
             self._unsubscribe = self._store.watch_open_runs(self._on_rows)
-            self._loop = asyncio.ensure_future(self._run_in_order())
+            # One loop for the agent's life: a stop and start during a run must not start a second.
+            if self._loop is None or self._loop.done():
+                self._loop = asyncio.ensure_future(self._run_in_order())
 
     def stop(self) -> None:
         """Take no new runs. A run under way finishes and commits its outputs (its kernel is
@@ -179,9 +181,9 @@ class ExecutionAgent:
             self._end(entry, [{"outputType": "error", "data": _message_error("KernelStopped", why)}], "error", why)
 
     async def _run_in_order(self) -> None:
-        while self.running:
+        while True:
             self._wake.clear()
-            entry = min(self._pending.values(), key=lambda e: e.order, default=None)
+            entry = min(self._pending.values(), key=lambda e: e.order, default=None) if self.running else None
             if entry is None:
                 await self._wake.wait()
                 continue

@@ -27,8 +27,8 @@ __all__ = [
     "QueueEntry",
     "clip_source",
     "outputs_of_run",
-    "position_after",
-    "position_for_move",
+    "moved",
+    "placed",
     "session_namespace",
 ]
 
@@ -261,27 +261,31 @@ def clip_source(source: str) -> str:
     return source[:MAX_SOURCE_CHARS]
 
 
-def position_after(positions: Sequence[float], index: int | None) -> float:
-    """A position for a cell inserted after the cell at `index` of the sorted `positions` (None:
-    at the start): halfway to the next one, or one past the last."""
-    if not positions:
-        return 1.0
-    if index is None:
-        return positions[0] - 1.0
-    if index >= len(positions) - 1:
-        return positions[-1] + 1.0
-    return (positions[index] + positions[index + 1]) / 2
-
-
-def position_for_move(positions: Sequence[float], index: int, offset: int) -> float | None:
-    """The new position of the cell at `index` of the sorted `positions` moved `offset` places
-    (-1 up, 1 down); None when that is past either end."""
+def moved(order: Sequence[str], index: int, offset: int) -> list[str] | None:
+    """The cell ids `order` with the one at `index` moved `offset` places (-1 up, 1 down); None
+    when that is past either end or no move."""
     target = index + offset
-    if offset == 0 or not 0 <= target < len(positions):
+    if offset == 0 or not 0 <= index < len(order) or not 0 <= target < len(order):
         return None
-    others = [p for i, p in enumerate(positions) if i != index]
-    # Among the other cells it goes after the one at `target - 1` (before all of them at 0).
-    return position_after(others, target - 1 if target > 0 else None)
+    rest = [cell for i, cell in enumerate(order) if i != index]
+    return [*rest[:target], order[index], *rest[target:]]
+
+
+def placed(order: Sequence[str], positions: Mapping[str, float], cell_id: str) -> dict[str, float]:
+    """The positions to commit so that the cells sort as `order` (ids; `cell_id` at its new place,
+    and it may be new): `cell_id`'s alone, halfway between its neighbours (one past the last, one
+    before the first); or, when no number lies strictly between them (equal positions from two
+    tabs adding at once, or halvings used up), every cell's, renumbered 1, 2, 3, …"""
+    index = order.index(cell_id)
+    before = positions[order[index - 1]] if index > 0 else None
+    after = positions[order[index + 1]] if index + 1 < len(order) else None
+    if before is None:
+        candidate = 1.0 if after is None else after - 1.0
+    else:
+        candidate = before + 1.0 if after is None else (before + after) / 2
+    if (before is None or candidate > before) and (after is None or candidate < after):
+        return {cell_id: candidate}
+    return {cell: float(number) for number, cell in enumerate(order, start=1)}
 
 
 def _clipped(text: str) -> str:

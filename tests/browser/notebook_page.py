@@ -191,8 +191,14 @@ class NotebookPage:
           .map((m) => [m.name.slice('livecomplete:'.length), m.startTime]))""")
 
     def wait_until_saved(self, timeout_ms: float = 30_000) -> None:
-        """The store has saved (and synced) every event this page committed."""
-        self.page.wait_for_function("window.livecomplete.store.syncStatus().isSynced", timeout=timeout_ms)
+        """Both stores have saved (and synced) every event this page committed, the cells' typing
+        included (saved when it pauses)."""
+        self.page.wait_for_function("""() => {
+          const lc = window.livecomplete
+          const notebook = lc.debug.notebookStore()
+          return lc.store.syncStatus().isSynced && (!notebook || notebook.store.syncStatus().isSynced) &&
+            [...document.querySelectorAll('.cell')].every((c) => !c.cell.unsaved)
+        }""", timeout=timeout_ms)
 
     def wait_until_all_answered(self, timeout_ms: float = 30_000) -> None:
         """Every request this page's store holds has an answer."""

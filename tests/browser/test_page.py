@@ -98,7 +98,7 @@ PUBLIC_FIELDS = [
 PUBLIC_METHODS = ["cleanupNow", "completion", "completionSource", "storageReport"]
 NOTEBOOK_FIELDS = ["persisted", "ready", "storageProblem", "view"]
 NOTEBOOK_METHODS = ["addCell", "attach", "deleteCell", "moveCell", "run", "setSource", "showView"]
-DEBUG_PROBES = ["memoryReport", "queriesStarted", "storedEvents", "timings"]
+DEBUG_PROBES = ["memoryReport", "notebookStore", "queriesStarted", "storedEvents", "timings"]
 
 
 def test_the_public_js_surface_is_exactly_the_listed_one(open_notebook):

@@ -1,10 +1,11 @@
 // Probes for tests, benchmarks and the console (`lc.debug`), kept off the public API: what the
 // store holds, per-completion timings, memory, and how often CodeMirror asked.
+import { events as notebookEvents, tables as notebookTables } from './notebook-store.js'
 import { tables } from './store.js'
 
 /**
- * `page` gives read access to a Livecomplete's insides: `ready`, `store()`, `session()`,
- * `pyodide()`, `browser()` (the livecomplete._browser module) and `sourceCalls()`.
+ * `page` gives read access to a Livecomplete's insides: `ready`, `store()`, `notebookStore()`,
+ * `session()`, `pyodide()`, `browser()` (the livecomplete._browser module) and `sourceCalls()`.
  */
 export function debugProbes(page) {
   let tracingProxies = false
@@ -26,6 +27,17 @@ export function debugProbes(page) {
     timings() {
       const session = page.session()
       return session ? JSON.parse(session.timings_json()) : []
+    },
+
+    /**
+     * The notebook's main store (null before it opened), its events to commit raw ones with (tests
+     * of what other clients may write), and its tables as plain rows.
+     */
+    notebookStore() {
+      const store = page.notebookStore()
+      if (!store) return null
+      const rows = (table) => store.query(notebookTables[table])
+      return { store, events: notebookEvents, rows }
     },
 
     /** How many completion queries CodeMirror has made of this page's sources. */

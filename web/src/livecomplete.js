@@ -105,6 +105,7 @@ export class Livecomplete extends EventTarget {
     this.debug = debugProbes({
       ready: this.ready,
       store: () => this.store,
+      notebookStore: () => this.#notebookStore,
       session: () => this.#session,
       pyodide: () => this.#pyodide,
       browser: () => this.#browser,

@@ -295,6 +295,11 @@ class Cell {
     })
   }
 
+  /** Whether the person typed since the cell's source was last saved. */
+  get unsaved() {
+    return this.#unsaved
+  }
+
   /** Show the cell as the store has it; the person's unsaved typing wins over an older source. */
   update({ source, sourceClipped, executionCount, executionState, outputs }) {
     const current = this.view.state.doc.toString()
