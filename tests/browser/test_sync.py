@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import urllib.request
+import time
 import uuid
 
 import pytest
@@ -263,3 +264,111 @@ def test_build_py_sync_says_where_it_listens_and_serves_there():
             assert b"sync-cf" in response.read()
     finally:
         server.stop()
+
+
+# -- the notebook's main store through the backend: runs by the remote kernel ---------------------
+
+
+def run_and_wait(notebook, index, code):
+    notebook.set_cell(index, code)
+    notebook.run_cell(index)
+
+
+def test_alice_runs_a_cell_bob_sees_its_output_and_completes_its_names_from_the_remote_kernel(kernels, person):
+    kernel = kernels("kernel-runner")
+    alice, bob = person(), person()
+    for notebook in (alice, bob):
+        wait_for_remote_kernel(notebook, "kernel-runner")
+    # One notebook: Bob sees Alice's cell, its run and its output.
+    run_and_wait(alice, 1, 'data = {"alpha": 1}\nprint("defined")\ndata')
+    expect(bob.cell(1).locator(".cm-content")).to_have_text('data = {"alpha": 1}print("defined")data')
+    expect(bob.cell(1).locator(".output .value")).to_have_text("{'alpha': 1}", timeout=30_000)
+    expect(bob.cell(1).locator(".output .stdout")).to_have_text("defined\n")
+    ran = kernel.wait_for_line(r"ran (\S+) \(cell \S+, asked by (\S+)\): success")
+    assert ran[2] == alice.client_id()
+
+    # Bob completes a name only that run defined: the remote kernel computes it.
+    bob.set_cell(2, "")
+    bob.type(2, "data.")
+    bob.wait_for_option("keys")
+    bob.page.keyboard.press("Escape")
+    settle(bob, kernel)
+    asked = [r["id"] for r in bob.stored_events()["requests"] if r["requestedBy"] == bob.client_id()]
+    assert asked and set(asked) <= {a["id"] for a in kernel.answers()}
+    assert answers_by_page(alice) == {} and answers_by_page(bob) == {}  # the pages' kernels stood by
+    assert kernel.sockets()["listening"] == []
+
+
+def test_an_answer_after_runs_is_reused_by_another_person_in_the_same_namespace(kernels, person):
+    kernel = kernels("kernel-namespace")
+    alice, bob = person(), person()
+    for notebook in (alice, bob):
+        wait_for_remote_kernel(notebook, "kernel-namespace")
+    run_and_wait(alice, 0, "zebra_count = 3")
+    alice.set_cell(2, "")
+    alice.type(2, "zebra_")
+    alice.wait_for_option("zebra_count")
+    alice.page.keyboard.press("Escape")
+    settle(alice, kernel)
+    computed = kernel.computations()
+
+    # Bob's page names the remote kernel's namespace from the main store (its session, one run
+    # ended): Alice's answer is his, from the store, with no request and no computation.
+    bob.page.wait_for_function("""() => window.livecomplete.debug.storedEvents().responses.some((s) => s.status === 'success'
+        && s.suggestions.some((o) => o.text === 'zebra_count'))""", timeout=30_000)
+    bob.set_cell(2, "")
+    bob.type(2, "zebra_")
+    bob.wait_for_option("zebra_count")
+    # The word's request is made where it starts ("z"), and its keys narrow that answer.
+    assert not [r for r in bob.stored_events()["requests"]
+                if r["requestedBy"] == bob.client_id() and r["source"] and "zebra_".startswith(r["source"])]
+    assert kernel.computations() == computed
+
+
+def test_a_page_kernel_never_reuses_an_answer_from_another_persons_namespace(person):
+    """No remote kernel: each page's own kernel runs its person's cells. Alice's kernel ran a
+    cell Bob's never did, so her answer (computed in her namespace) must not reach Bob."""
+    alice, bob = person(), person()
+    run_and_wait(alice, 0, "zebra_count = 3")
+    alice.set_cell(2, "")
+    alice.type(2, "zebra_")
+    alice.wait_for_option("zebra_count")
+    alice.page.keyboard.press("Escape")
+    alice.wait_until_all_answered()
+    bob.page.wait_for_function("""() => window.livecomplete.debug.storedEvents().responses.some((s) => s.status === 'success'
+        && s.suggestions.some((o) => o.text === 'zebra_count'))""", timeout=30_000)
+
+    bob.set_cell(2, "")
+    bob.type(2, "zebra_")
+    # Bob asks his own kernel, which never ran Alice's cell: it knows no zebra_count.
+    bob.page.wait_for_function("""(me) => { const { requests, responses } = window.livecomplete.debug.storedEvents()
+        const mine = new Set(requests.filter((r) => r.requestedBy === me && r.source && 'zebra_'.startsWith(r.source)).map((r) => r.id))
+        return responses.some((s) => mine.has(s.id)) }""", arg=bob.client_id(), timeout=30_000)
+    stored = bob.stored_events()
+    mine = {r["id"] for r in stored["requests"]
+            if r["requestedBy"] == bob.client_id() and r["source"] and "zebra_".startswith(r["source"])}
+    answers = [s for s in stored["responses"] if s["id"] in mine]
+    assert answers and not any(o["text"] == "zebra_count" for s in answers for o in s["suggestions"]), answers
+    assert bob.popup.locator(".cm-completionLabel", has_text="zebra_count").count() == 0
+
+
+def test_a_remote_kernel_killed_mid_run_fails_that_run_and_the_page_runs_the_next(kernels, person):
+    lease_ms = 3000
+    kernel = kernels("kernel-doomed", lease_ms=lease_ms)
+    alice = person()
+    wait_for_remote_kernel(alice, "kernel-doomed")
+    alice.set_cell(1, "import time\ntime.sleep(20)\n'never'")
+    alice.editor(1).click()
+    alice.page.keyboard.press("Shift+Enter")
+    expect(alice.cell(1)).to_have_attribute("data-execution-state", "running", timeout=30_000)
+    kernel.stop(signal.SIGKILL)
+    killed = time.monotonic()
+
+    error = alice.cell(1).locator(".output .error")
+    expect(error).to_contain_text("stopped before it finished", timeout=lease_ms + 10_000)
+    assert time.monotonic() - killed < lease_ms / 1000 + 8
+    expect(alice.cell(1)).to_have_attribute("data-execution-state", "error")
+    expect(alice.page.locator("#kernel-notice")).to_contain_text("runs now go to this page's kernel")
+
+    run_and_wait(alice, 2, "'served by the page'")
+    expect(alice.cell(2).locator(".output .value")).to_have_text("'served by the page'")
