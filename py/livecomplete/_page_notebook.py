@@ -67,6 +67,11 @@ class PageNotebook:
         queries = self._store._queries
         for name in ("cells", "outputs"):
             self._unsubscribe.append(self._store.watch(getattr(queries, name)(), self._rows_of(name)))
+        # The first view at once: a later turn of the loop would come after the rest of the
+        # page's start (the completion session), and the notebook would show that much later.
+        if self._render_soon is not None:
+            self._render_soon.cancel()
+        self._render()
 
     def _rows_of(self, name: str) -> Any:
         def on_rows(rows: Sequence[Any]) -> None:

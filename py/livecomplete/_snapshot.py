@@ -49,16 +49,21 @@ PAGE_MODULES = (
     "livecomplete.cleanup",
     "livecomplete.client",
     "livecomplete.events",
+    "livecomplete.executor",
     "livecomplete.fallback",
     "livecomplete.handover",
     "livecomplete.hints",
+    "livecomplete.notebook",
     "livecomplete.options",
     "livecomplete.word_answers",
 )
 
 # What the page imports after the restore (they reach JavaScript at import time). Their bytecode
 # goes with the snapshot's files: compiling them at each start costs ~0.1 s of a busy page.
-PAGE_MODULES_AFTER_RESTORE = ("livecomplete._browser", "livecomplete._livestore", "livecomplete._opfs")
+PAGE_MODULES_AFTER_RESTORE = (
+    "livecomplete._browser", "livecomplete._livestore", "livecomplete._notebook_livestore", "livecomplete._opfs",
+    "livecomplete._page_notebook",
+)
 
 
 def prepare(kind: str) -> None:

@@ -125,12 +125,13 @@ export class Livecomplete extends EventTarget {
       fromSnapshot: snapshotWanted(this.options),
       onProgress: (detail) => this.#setState('starting', detail),
     }).then(marked('python-started'))
-    // The notebook shows as soon as its store and Python are there, whatever the completion store does.
-    const notebookShown = this.notebook && Promise.all([this.#openNotebookStore(), python])
-      .then(marked('notebook-opened'))
+    // The notebook shows as soon as its store and Python are there. Its store opens first: two
+    // stores opening at once on a small machine delayed both (docs/notebook.md).
+    const notebookOpened = this.notebook ? this.#openNotebookStore() : Promise.resolve()
+    const notebookShown = this.notebook && Promise.all([notebookOpened, python])
       .then(([, { pyodide }]) => this.#showNotebook(pyodide))
     const [opened, , { pyodide, snapshot }] = await Promise.all([
-      this.#openStore().then(marked('store-opened')),
+      notebookOpened.then(() => this.#openStore()).then(marked('store-opened')),
       notebookShown,
       python,
     ])
@@ -144,6 +145,7 @@ export class Livecomplete extends EventTarget {
   async #openNotebookStore() {
     const onFailure = (why) => console.error(`[livecomplete] the notebook's store stopped: ${why}`)
     const { store, persisted, whyNotPersisted } = await openNotebookStore(this.notebookId, { syncUrl: this.syncUrl, onFailure })
+    performance.mark('livecomplete:notebook-store-opened')
     this.#notebookStore = store
     this.notebook.persisted = persisted
     if (!persisted) {

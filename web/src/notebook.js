@@ -62,7 +62,8 @@ export function mountNotebook(root, lc) {
   }
   const render = (view) => {
     if (!view) return
-    cells.querySelector('.loading')?.remove()
+    const loading = cells.querySelector('.loading')
+    loading?.remove()
     addButton.disabled = false
     const shown = new Set()
     let previous = null
@@ -92,6 +93,7 @@ export function mountNotebook(root, lc) {
         views.delete(id)
       }
     }
+    if (loading) performance.mark('livecomplete:notebook-shown') // every cell is in the DOM (bench notebook)
   }
   notebook.addEventListener('change', (e) => render(e.detail))
   render(notebook.view)
