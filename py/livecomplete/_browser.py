@@ -295,11 +295,12 @@ def start(config: JsProxy) -> PageSession:
 
 def open_notebook(config: JsProxy) -> PageNotebook:
     """Show and follow the notebook's main store (web/src/livecomplete.js): {store, events,
-    queries, notebookId, notebookDirectory, firstCellsJson, kernel, clientId, onView(json)}."""
+    queries, notebookId, notebookDirectory, firstCellsJson, kernel, clientId, serveAtOnce,
+    onView(json)}."""
     _log_to_console()
     store = LiveStoreNotebook(config.store, config.events, config.queries, str(config.notebookId))
     notebook = PageNotebook(store, config.kernel, str(config.clientId), config.onView, str(config.notebookDirectory))
-    notebook.start(json.loads(str(config.firstCellsJson)))
+    notebook.start(json.loads(str(config.firstCellsJson)), bool(config.serveAtOnce))
     return notebook
 
 

@@ -60,8 +60,10 @@ class PageNotebook:
         self._last_session = self._runner.session()
         self.executor = ExecutionAgent(store, self._runner, kernel_id=f"page:{client_id}", requested_by=client_id)
 
-    def start(self, first_cells: Sequence[str]) -> None:
-        """Show the notebook and follow it; a new notebook gets cells holding `first_cells`."""
+    def start(self, first_cells: Sequence[str], serve_at_once: bool) -> None:
+        """Show the notebook and follow it; a new notebook gets cells holding `first_cells`.
+        `serve_at_once`: run this page's requests from now on (no sync backend, so no remote
+        kernel can serve it); else the hand-over starts the executor once it knows who serves."""
         if not self._store.is_initialized():
             self._store.initialize("Untitled notebook", self._client_id, [str(s) for s in first_cells] or [""])
         queries = self._store._queries
@@ -72,6 +74,8 @@ class PageNotebook:
         if self._render_soon is not None:
             self._render_soon.cancel()
         self._render()
+        if serve_at_once:
+            self.executor.start()
 
     def _rows_of(self, name: str) -> Any:
         def on_rows(rows: Sequence[Any]) -> None:

@@ -19,7 +19,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
@@ -43,9 +43,15 @@ log = logging.getLogger("livecomplete")
 class InProcessKernel:
     """`agent.KernelBackend` and `executor.Runner` over a `Kernel` in this thread."""
 
-    def __init__(self, kernel: Kernel, before_run: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self, kernel: Kernel, before_run: Callable[[], None] = lambda: None,
+        flushed: Callable[[], Awaitable[Any]] | None = None,
+    ) -> None:
         self._kernel = kernel
         self._before_run = before_run
+        # Resolves once what was committed has reached the backend: a cell blocks this process,
+        # and events still queued then (the run's start, a renewed lease) would wait for its end.
+        self._flushed = flushed
         self.session_id = uuid.uuid4().hex[:16]  # one session per process: it never restarts
         # Names the namespace completions are computed in (set by the remote kernel: its runs).
         self.namespace_now: Callable[[], str] = lambda: FRESH_NAMESPACE
@@ -67,6 +73,8 @@ class InProcessKernel:
 
     async def run(self, code: str) -> Mapping[str, Any]:
         self._before_run()
+        if self._flushed is not None:
+            await self._flushed()
         result = self._kernel.run(code)
         return {"stdout": result.stdout, "stderr": result.stderr, "value": result.value, "error": result.error}
 
@@ -85,12 +93,12 @@ class RemoteKernel:
 
     def __init__(
         self, store: LiveStoreCompletions, notebook: LiveStoreNotebook, kernel: Kernel, kernel_id: str,
-        options: Options, lease_ms: float,
+        options: Options, lease_ms: float, flushed: Callable[[], Awaitable[Any]] | None = None,
     ) -> None:
         self.kernel_id = kernel_id
         self._store = store
         self._lease_ms = lease_ms
-        in_process = InProcessKernel(kernel, before_run=self._announce)
+        in_process = InProcessKernel(kernel, before_run=self._announce, flushed=flushed)
         self._agent = KernelAgent(
             store, in_process, agent_id=kernel_id, serves_everyone=True, options=options,
             on_answered=self._log_answer,
@@ -150,7 +158,7 @@ class RemoteKernel:
 def start(config: JsProxy) -> RemoteKernel:
     """Warm Jedi up, then start serving the stores in `config`: {store, events, queries (the
     completion store), notebookStore, notebookEvents, notebookQueries, notebookId, kernelId,
-    optionsJson, leaseMs, log(line)}."""
+    optionsJson, leaseMs, log(line), flushed() (a promise: both stores pushed)}."""
     if not log.handlers:
         log.addHandler(_LineHandler(config.log))
         log.setLevel(logging.INFO)
@@ -162,7 +170,7 @@ def start(config: JsProxy) -> RemoteKernel:
         config.notebookStore, config.notebookEvents, config.notebookQueries, str(config.notebookId))
     remote = RemoteKernel(
         LiveStoreCompletions(config.store, config.events, config.queries), notebook,
-        kernel, str(config.kernelId), options, float(config.leaseMs),
+        kernel, str(config.kernelId), options, float(config.leaseMs), flushed=config.flushed,
     )
     remote.start()
     return remote

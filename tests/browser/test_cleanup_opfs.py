@@ -15,7 +15,7 @@ def stale_and_decoys(notebook_id):
         "livestore-older-nb-completions@5": STORE_FILES,
     }
     decoys = {
-        f"livestore-{notebook_id}@6": {"main": "the notebook's own data"},  # the main store
+        f"livestore-another-{notebook_id}@6": {"main": "another notebook's own data"},  # a main store
         f"livestore-{notebook_id}@4": {"main": "an old main store: not ours either"},
         "livestore-my-completions@6-backup": {"f": "look-alike"},
         "notes-completions@draft": {"f": "look-alike"},
@@ -46,6 +46,7 @@ def test_old_format_stores_are_removed_and_nothing_else(open_notebook, notebook_
         if isinstance(content, dict):
             assert notebook.read_opfs_directory(name) == content  # byte for byte
     assert own_store in root and own_before > 0
+    assert f"livestore-{notebook_id}@6" in root  # this notebook's own store, open and in use
     assert {"name": own_store, "why": "open in this page"} in report["skipped"]
     # The open store still works after the round.
     notebook.set_cell(1, "import os\n")

@@ -97,7 +97,7 @@ PUBLIC_FIELDS = [
 ]
 PUBLIC_METHODS = ["cleanupNow", "completion", "completionSource", "storageReport"]
 NOTEBOOK_FIELDS = ["persisted", "ready", "storageProblem", "view"]
-NOTEBOOK_METHODS = ["addCell", "attach", "deleteCell", "moveCell", "run", "setSource", "showView"]
+NOTEBOOK_METHODS = ["addCell", "attach", "deleteCell", "moveCell", "reportProblem", "run", "setSource", "showView"]
 DEBUG_PROBES = ["memoryReport", "notebookStore", "queriesStarted", "storedEvents", "timings"]
 
 

@@ -32,7 +32,7 @@ def test_a_full_quota_is_freed_by_a_cleanup_round_and_the_store_saves_again(open
     stale = "livestore-old-nb-completions@5"
     # Chromium grants OPFS writes quota in blocks of 1 MiB and more per growing file, and a store's
     # write grows up to four of its files: the space freed must cover several blocks.
-    notebook.write_opfs({stale: {"pool": "x" * 12_000_000}, main_store: {"main": "the notebook's own data"}})
+    notebook.write_opfs({stale: {"pool": "x" * 12_000_000}})
     notebook.set_cell(1, CELL)
 
     with quota_with_headroom(notebook, context, HEADROOM_BYTES):
@@ -56,15 +56,16 @@ def test_a_full_quota_is_freed_by_a_cleanup_round_and_the_store_saves_again(open
 
     root = notebook.opfs_root()
     assert stale not in root
-    assert notebook.read_opfs_directory(main_store) == {"main": "the notebook's own data"}
+    assert main_store in root  # the notebook's own store: never touched by a cleanup
     assert notebook.page.evaluate("window.livecomplete.persisted") is True
-    notebook.errors.clear()  # LiveStore's leader logs the refused writes as errors; expected here
+    # LiveStore's leaders (both stores') log the refused writes as errors; expected here.
+    notebook.errors.clear()
+    other.errors.clear()
 
 
 def test_a_quota_that_stays_full_moves_completions_to_memory_and_says_so_once(open_notebook, notebook_id, context):
     notebook = open_notebook(options=STALL_OPTIONS)
     main_store = f"livestore-{notebook_id}@6"
-    notebook.write_opfs({main_store: {"main": "the notebook's own data"}})
     notebook.set_cell(1, CELL)
 
     with quota_with_headroom(notebook, context, HEADROOM_BYTES):
@@ -80,5 +81,5 @@ def test_a_quota_that_stays_full_moves_completions_to_memory_and_says_so_once(op
         notebook.wait_for_option("listdir")
 
     assert notebook.page.evaluate("window.livecomplete.persisted") is False
-    assert notebook.read_opfs_directory(main_store) == {"main": "the notebook's own data"}
-    notebook.errors.clear()  # LiveStore's leader logs the refused writes as errors; expected here
+    assert main_store in notebook.opfs_root()  # the notebook's own store is never removed
+    notebook.errors.clear()  # LiveStore's leaders log the refused writes as errors; expected here

@@ -27,10 +27,11 @@ def test_page_and_kernel_start_from_snapshots_and_complete(open_notebook):
 
 
 def test_typing_before_the_page_is_ready_gets_the_kernels_answer_once_it_is(context, base_url, notebook_id):
-    """The page is not ready when the person stops typing: the popup comes when it and the
-    kernel are, with Jedi's options (not the cell's own names, as while a cell runs)."""
-    held = []  # the page's snapshot files, held back until the person has typed
-    context.route("**/snapshots/page.files", lambda route: held.append(route))
+    """Completions are not ready when the person stops typing (their store is still opening):
+    the popup comes when they and the kernel are, with Jedi's options (not the cell's own names,
+    as while a cell runs)."""
+    held = []  # the completion store's leader worker, held back until the person has typed
+    context.route("**/assets/livestore.worker-*", lambda route: held.append(route))
     for visit in ("first", "again"):  # the second visit opens the stored notebook
         notebook = NotebookPage(context.new_page(), base_url)
         notebook.open(notebook_id, wait_ready=False)
@@ -60,14 +61,18 @@ def test_on_a_revisit_the_kernel_starts_after_the_page_unless_a_cell_runs_first(
             assert marks["kernel-launched"] >= max(marks["python-started"], marks["store-opened"]), marks
         notebook.page.close()
 
-    held = []  # the page's snapshot files: its Python cannot start until they come
-    context.route("**/snapshots/page.files", lambda route: held.append(route))
+    held = []  # the completion store's leader worker: the page's start waits for it
+    context.route("**/assets/livestore.worker-*", lambda route: held.append(route))
     kernel_files = []
     page = context.new_page()
     page.on("request", lambda request: "/snapshots/kernel" in request.url and kernel_files.append(request.url))
     notebook = NotebookPage(page, base_url)
     notebook.open(notebook_id, wait_ready=False)
     page.wait_for_function("() => document.querySelector('#kernel-status').textContent.includes('queued')")
+    for _ in range(600):  # the completion store opens after the notebook's
+        if held:
+            break
+        page.wait_for_timeout(50)
     assert held and not kernel_files  # the page is starting, the kernel waits for it
     notebook.set_cell(0, "6 * 7")
     notebook.run_cell(0)
@@ -91,8 +96,8 @@ def test_on_a_revisit_typing_holds_the_kernel_back_until_a_completion_needs_it(c
     first.wait_until_saved()
     first.page.close()
 
-    held = []  # the page's snapshot files: its start waits until the person is at work
-    context.route("**/snapshots/page.files", lambda route: held.append(route))
+    held = []  # the completion store's leader worker: the page's start waits until the person is at work
+    context.route("**/assets/livestore.worker-*", lambda route: held.append(route))
     notebook = NotebookPage(context.new_page(), base_url)
     notebook.open(notebook_id, {"kernelStartPauseMs": 60_000}, wait_ready=False)  # no pause that long
     notebook.set_cell(1, "import os\n")

@@ -88,7 +88,15 @@ async function main() {
     open(schema, storeId),
     open(notebookSchema, notebookId, { _tag: 'Blocking', timeout: INITIAL_SYNC_MS }),
   ])
+  // Both stores' events pushed to the backend (or 2 s passed): a run blocks this process, so the
+  // run's start and the renewed lease must leave before it.
+  const synced = () => store.syncStatus().isSynced && notebookStore.syncStatus().isSynced
+  const flushed = async () => {
+    const deadline = performance.now() + 2000
+    while (performance.now() < deadline && !synced()) await new Promise((r) => setTimeout(r, 10))
+  }
   const remote = pyodide.pyimport('livecomplete._remote').start({
+    flushed,
     store,
     events,
     queries,
@@ -115,7 +123,6 @@ async function main() {
     remote.stop()
     // Give the goodbye a moment to reach the backend, so pages take over at once.
     const deadline = performance.now() + 2000
-    const synced = () => store.syncStatus().isSynced && notebookStore.syncStatus().isSynced
     while (performance.now() < deadline && !synced()) await new Promise((r) => setTimeout(r, 50))
     await new Promise((r) => setTimeout(r, 300))
     process.exit(0)

@@ -143,15 +143,22 @@ export class Livecomplete extends EventTarget {
   }
 
   async #openNotebookStore() {
-    const onFailure = (why) => console.error(`[livecomplete] the notebook's store stopped: ${why}`)
+    // The person's work: a store that stops saving is said loudly (it is never removed or reset).
+    const stopped = (why) => {
+      const text = `The notebook stopped saving (${why}): changes from now on are in this page only.`
+      console.error(`[livecomplete] ${text}`)
+      this.notebook.reportProblem(text)
+    }
+    const onFailure = stopped
     const { store, persisted, whyNotPersisted } = await openNotebookStore(this.notebookId, { syncUrl: this.syncUrl, onFailure })
     performance.mark('livecomplete:notebook-store-opened')
     this.#notebookStore = store
-    this.notebook.persisted = persisted
-    if (!persisted) {
-      this.notebook.storageProblem = `The notebook is kept in memory for this page only: ${whyNotPersisted}.`
-      this.#notice(this.notebook.storageProblem)
+    if (persisted) {
+      const stallMs = optionValue(this.options, 'storeStallMs')
+      watchPersistence(store, { stallMs, onStall: (why) => stopped(why) })
     }
+    this.notebook.persisted = persisted
+    if (!persisted) this.notebook.reportProblem(`The notebook is kept in memory for this page only: ${whyNotPersisted}.`)
   }
 
   /** Render the notebook from its store and follow it (py/livecomplete/_page_notebook.py). */
@@ -165,6 +172,9 @@ export class Livecomplete extends EventTarget {
       firstCellsJson: JSON.stringify(this.#firstCells),
       kernel: this.kernel,
       clientId: this.clientId,
+      // Without a sync backend no remote kernel can serve the notebook: the page's kernel runs
+      // its cells from now on, even while the completion store is still opening.
+      serveAtOnce: !this.syncUrl,
       onView: (viewJson) => this.notebook.showView(viewJson),
     })
     this.notebook.attach(this.#pageNotebook)

@@ -2,7 +2,8 @@
 // ({cells: [{id, source, sourceClipped, executionCount, executionState, outputs: [{kind, text}]}]},
 // validated by the page's Python: py/livecomplete/notebook.py); a 'change' event follows every
 // change, from this tab, another tab, another person or a kernel. The methods are the person's
-// edits; each is one commit to the store.
+// edits; each is one commit to the store. A 'problem' event says the notebook is not being saved
+// (kept in memory, or OPFS refused its writes), in words for the person.
 
 export class NotebookHandle extends EventTarget {
   /** The notebook as last rendered, or null before the store opened. */
@@ -17,6 +18,12 @@ export class NotebookHandle extends EventTarget {
     super()
     /** Resolves once the notebook is shown (its first view). */
     this.ready = new Promise((resolve) => this.addEventListener('change', resolve, { once: true }))
+  }
+
+  /** Used by livecomplete.js: the notebook is not being saved (why, in words); a 'problem' event. */
+  reportProblem(text) {
+    this.storageProblem = text
+    this.dispatchEvent(new CustomEvent('problem', { detail: { text } }))
   }
 
   /** Used by livecomplete.js: the page's Python side of the store (py/livecomplete/_page_notebook.py). */

@@ -96,6 +96,15 @@ export function mountNotebook(root, lc) {
     if (loading) performance.mark('livecomplete:notebook-shown') // every cell is in the DOM (bench notebook)
   }
   notebook.addEventListener('change', (e) => render(e.detail))
+  // Said above the cells, apart from the completion store's notices: this is the person's work.
+  const problem = el('p', { id: 'notebook-problem', className: 'problem', hidden: true })
+  cells.before(problem)
+  const showProblem = (text) => {
+    problem.hidden = !text
+    problem.textContent = text ?? ''
+  }
+  showProblem(notebook.storageProblem)
+  notebook.addEventListener('problem', (e) => showProblem(e.detail.text))
   render(notebook.view)
   addButton.addEventListener('click', () => actions.addAfter(views.get(notebook.view?.cells.at(-1)?.id) ?? null))
 
