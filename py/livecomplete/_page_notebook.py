@@ -7,13 +7,13 @@ JSON; nothing else crosses.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
-from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
+import js  # type: ignore[import-not-found]
+from pyodide.ffi import JsProxy, create_once_callable  # type: ignore[import-not-found]
 
 from ._notebook_livestore import LiveStoreNotebook
 from .executor import ExecutionAgent
@@ -34,11 +34,17 @@ class WorkerRunner:
     def session(self) -> str:
         return str(self._handle.launchId)
 
-    async def run(self, code: str) -> Mapping[str, Any]:
-        result = await self._handle.run(code)
-        fields = result.to_py() if hasattr(result, "to_py") else {}
-        # JS null (a cell with no value) arrives as `jsnull`: only strings are output.
-        return {key: fields.get(key) if isinstance(fields.get(key), str) else None for key in ("stdout", "stderr", "value", "error")}
+    def run(self, code: str) -> Awaitable[Mapping[str, Any]]:
+        called = self._handle.run(code)  # posted to the worker now, not when awaited
+
+        async def result() -> Mapping[str, Any]:
+            answer = await called
+            fields = answer.to_py() if hasattr(answer, "to_py") else {}
+            # JS null (a cell with no value) arrives as `jsnull`: only strings are output.
+            return {key: fields.get(key) if isinstance(fields.get(key), str) else None
+                    for key in ("stdout", "stderr", "value", "error")}
+
+        return result()
 
 
 class PageNotebook:
@@ -54,7 +60,7 @@ class PageNotebook:
         self._on_view = on_view
         self._view = NotebookView()
         self._rows: dict[str, Sequence[Any]] = {"cells": [], "outputs": []}
-        self._render_soon: asyncio.Handle | None = None
+        self._render_due = False
         self._unsubscribe: list[Unsubscribe] = []
         self._runner = WorkerRunner(kernel)
         self._last_session = self._runner.session()
@@ -64,6 +70,10 @@ class PageNotebook:
         """Show the notebook and follow it; a new notebook gets cells holding `first_cells`.
         `serve_at_once`: run this page's requests from now on (no sync backend, so no remote
         kernel can serve it); else the hand-over starts the executor once it knows who serves."""
+        # The executor follows the store before the view does: a run asked in one commit is then
+        # picked before the view renders it queued, and one render shows it running.
+        if serve_at_once:
+            self.executor.start()
         if not self._store.is_initialized():
             self._store.initialize("Untitled notebook", self._client_id, [str(s) for s in first_cells] or [""])
         queries = self._store._queries
@@ -71,23 +81,25 @@ class PageNotebook:
             self._unsubscribe.append(self._store.watch(getattr(queries, name)(), self._rows_of(name)))
         # The first view at once: a later turn of the loop would come after the rest of the
         # page's start (the completion session), and the notebook would show that much later.
-        if self._render_soon is not None:
-            self._render_soon.cancel()
         self._render()
-        if serve_at_once:
-            self.executor.start()
 
     def _rows_of(self, name: str) -> Any:
         def on_rows(rows: Sequence[Any]) -> None:
             self._rows[name] = rows
             # Both tables change in one commit (a run's end): render once, after both.
-            if self._render_soon is None:
-                self._render_soon = asyncio.get_running_loop().call_soon(self._render)
+            # A microtask runs once the commit is done, before any timer: no turn of the loop.
+            if not self._render_due:
+                self._render_due = True
+                js.queueMicrotask(create_once_callable(self._render_if_due))
 
         return on_rows
 
+    def _render_if_due(self) -> None:
+        if self._render_due:  # not rendered since (the first view is rendered at once)
+            self._render()
+
     def _render(self) -> None:
-        self._render_soon = None
+        self._render_due = False
         view = self._view.build(self._rows["cells"], self._rows["outputs"])
         self._on_view(json.dumps(view))
 

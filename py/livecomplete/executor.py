@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from .notebook import QueueEntry, error_data, outputs_of_run, session_namespace, valid_queue
@@ -64,9 +64,9 @@ class Runner(Protocol):
     def session(self) -> str:
         """The kernel's current session (a new one after every restart)."""
 
-    async def run(self, code: str) -> Mapping[str, Any]:
+    def run(self, code: str) -> Awaitable[Mapping[str, Any]]:
         """{stdout, stderr, value, error} of running `code`; raises when the kernel could not run
-        it (stopped, restarted meanwhile)."""
+        it (stopped, restarted meanwhile). A kernel in another thread may start on it at once."""
 
 
 class ExecutionAgent:
@@ -205,9 +205,11 @@ class ExecutionAgent:
             return
         self.announce()
         session = self._runner.session()
+        # The kernel starts on the cell while its start is committed (a commit costs milliseconds).
+        running = asyncio.ensure_future(self._runner.run(source))
         self._store.commit_run_started(entry.id, entry.cell_id, session)
         try:
-            result = await self._runner.run(source)
+            result = await running
         except asyncio.CancelledError:
             raise
         except Exception as error:
