@@ -109,12 +109,6 @@ class LiveStoreNotebook:
         ended = {"queueId": queue_id, "status": status, **({"error": error} if error else {})}
         self._store.commit(*added, self._events.executionCompleted(_to_js(ended)))
 
-    def commit_runs_cancelled(self, queue_ids: Sequence[str], reason: str) -> None:
-        self._store.commit(*(
-            self._events.executionCancelled(_to_js({"queueId": q, "cancelledBy": "kernel", "reason": reason}))
-            for q in queue_ids
-        ))
-
     # -- the page's edits ------------------------------------------------------------------------
 
     def initialize(self, title: str, owner: str, sources: Sequence[str]) -> None:

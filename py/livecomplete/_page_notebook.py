@@ -141,7 +141,3 @@ class PageNotebook:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
-
-    def abandon(self) -> None:
-        """The page goes away: its run under way ends with an error, its queued runs are cancelled."""
-        self.executor.abandon("the page whose kernel ran this cell was closed")

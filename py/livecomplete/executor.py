@@ -6,10 +6,10 @@ everyone's for a remote kernel), and for each, oldest first: commits `v1.Executi
 holds it, then commits its outputs with `v1.ExecutionCompleted` (docs/notebook.md). It is started
 and stopped with the completion agent by the hand-over (`handover`): one kernel runs each request.
 
-A run never stays "running" when its kernel is gone: a page fails its own runs that a kernel no
+A run does not stay "running" when its kernel is gone: a page fails its own runs that a kernel no
 longer serving had started (a remote kernel killed mid-run, the page's kernel restarted), and any
 serving agent fails runs whose kernel session said it terminated; each gets an error output that
-says why.
+says why. (A page that closes says nothing: docs/notebook.md.)
 """
 
 from __future__ import annotations
@@ -53,9 +53,6 @@ class NotebookStore(Protocol):
     ) -> None:
         """`v1.CellOutputAdded` per output ({outputType, data}; ids and positions given here)
         and `v1.ExecutionCompleted`, in one commit."""
-
-    def commit_runs_cancelled(self, queue_ids: Sequence[str], reason: str) -> None:
-        """`v1.ExecutionCancelled` for each, in one commit."""
 
 
 class Runner(Protocol):
@@ -134,17 +131,6 @@ class ExecutionAgent:
         if session in self._announced:
             self._store.commit_session_terminated(session, reason)
 
-    def abandon(self, why: str) -> None:
-        """The kernel goes away with the page: the run under way fails saying `why`, the runs
-        waiting for this agent are cancelled (no one else would run them), the session ends."""
-        if self._running is not None:
-            error = [{"outputType": "error", "data": _message_error("KernelStopped", why)}]
-            self._end(self._running, error, "error", why)
-        if self.running and self._pending:
-            self._store.commit_runs_cancelled(sorted(self._pending), why)
-        self.stop()
-        self.terminate_session("shutdown")
-
     @property
     def _running_id(self) -> str | None:
         return None if self._running is None else self._running.id
@@ -222,7 +208,7 @@ class ExecutionAgent:
 
     def _end(self, entry: QueueEntry, outputs: list[dict[str, Any]], status: str, error: str | None) -> None:
         if entry.id in self._ended:
-            return  # ended already (abandoned while it ran)
+            return  # ended already
         self._ended.add(entry.id)
         try:
             self._store.commit_run_ended(entry.id, entry.cell_id, outputs, status, error)

@@ -182,3 +182,19 @@ def test_a_kernel_restart_marks_the_outputs_stale_and_runs_go_on(open_notebook):
     expect(notebook.cell(2).locator(".output .error")).to_contain_text("NameError")
     sessions = rows(notebook, "kernelSessions")
     assert [s["status"] for s in sessions].count("terminated") == 1, sessions
+
+
+def test_a_tab_reloaded_after_a_run_while_another_tab_is_open_gets_its_notebook_back(open_notebook, notebook_id):
+    """A commit made as a page went away (pagehide) once left the notebook's store so that every
+    later opening stalled, and the page fell back to an empty notebook in memory."""
+    first = open_notebook(notebook_id)
+    first.set_cell(1, "kept = 'after the reload'\nkept")
+    first.run_cell(1)
+    first.wait_until_saved()
+    open_notebook(notebook_id)  # the second tab
+    for _ in range(2):
+        first.reload()
+        assert first.page.evaluate("window.livecomplete.notebook.persisted") is True
+        assert first.cell_text(1) == "kept = 'after the reload'\nkept"
+        expect(first.cell(1).locator(".output .value")).to_have_text("'after the reload'")
+    expect(first.page.locator("#notebook-problem")).to_be_hidden()

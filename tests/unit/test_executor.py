@@ -114,16 +114,6 @@ class FakeNotebookStore:
                     "success": "completed", "error": "error", "cancelled": "idle"}[status]
         self._notify()
 
-    def commit_runs_cancelled(self, queue_ids, reason):
-        self.commits.append(("runs_cancelled", tuple(queue_ids)))
-        for queue_id in queue_ids:  # v1.ExecutionCancelled
-            entry = self.queue.get(queue_id)
-            if entry is not None and entry["status"] not in ENDED:
-                entry.update(status="cancelled", error=reason)
-                if entry["cellId"] in self.cells:
-                    self.cells[entry["cellId"]]["executionState"] = "idle"
-        self._notify()
-
     def _open_rows(self):
         return [
             {key: row.get(key) for key in ("id", "cellId", "executionCount", "requestedBy", "status",
@@ -511,48 +501,6 @@ async def test_stop_lets_the_run_under_way_end_and_runs_nothing_after(nb):
     await settle()
     assert nb.status("q1") == "completed" and texts(nb.outputs_of("c1")) == ["ran first\n"]
     assert nb.status("q2") == "pending" and runner.calls == ["first"]
-
-
-async def test_abandon_fails_the_run_under_way_cancels_those_waiting_and_ends_the_session(nb):
-    for name in ("c1", "c2", "c3", "c4"):
-        nb.add_cell(name, name)
-    gate = asyncio.Event()
-    runner = FakeRunner(gate=gate)
-    agent = make_agent(nb, runner, requested_by="page-1")
-    nb.request("q1", "c1", 1)
-    nb.request("q2", "c2", 2)
-    nb.request("q3", "c3", 3)
-    nb.request("q-other", "c4", 4, requested_by="page-2")
-    await until(lambda: runner.active == 1)
-    why = "the page whose kernel ran this cell was closed"
-    agent.abandon(why)
-    assert nb.status("q1") == "failed" and why in nb.queue["q1"]["error"]
-    (output,) = nb.outputs_of("c1")
-    assert output["outputType"] == "error" and why in texts([output])[0]
-    assert nb.status("q2") == nb.status("q3") == "cancelled" and nb.queue["q2"]["error"] == why
-    assert ("runs_cancelled", ("q2", "q3")) in nb.commits
-    assert nb.status("q-other") == "pending"  # not this agent's to cancel
-    assert "s1" in nb.terminated and not agent.running
-
-    gate.set()  # the abandoned run's kernel answers after all: nothing more is committed
-    await until(lambda: runner.active == 0)
-    await settle()
-    assert nb.status("q1") == "failed" and len(nb.outputs_of("c1")) == 1
-    assert [c for c in nb.commits if c == ("run_ended", "q1")] == [("run_ended", "q1")]
-    assert runner.calls == ["c1"]
-
-
-async def test_abandon_with_nothing_under_way_cancels_the_waiting_runs(nb):
-    nb.add_cell("c1", "a")
-    runner = FakeRunner()
-    agent = ExecutionAgent(nb, runner, kernel_id="k-test", requested_by="page-1")
-    agent.announce()
-    agent.start()
-    nb.request("q1", "c1", 1)  # not picked up yet: the agent's loop has not had a turn
-    agent.abandon("closed")
-    await settle()
-    assert nb.status("q1") == "cancelled" and runner.calls == []
-    assert "s1" in nb.terminated
 
 
 async def test_stop_and_start_again_during_a_run_still_runs_one_at_a_time(nb):

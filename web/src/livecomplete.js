@@ -178,8 +178,8 @@ export class Livecomplete extends EventTarget {
       onView: (viewJson) => this.notebook.showView(viewJson),
     })
     this.notebook.attach(this.#pageNotebook)
-    // The page's kernel goes with the page: its run under way fails, its queued runs are cancelled.
-    addEventListener('pagehide', () => this.#pageNotebook.abandon())
+    // Nothing is committed as the page goes away (pagehide): a commit then left the store's
+    // leader so that the next opening of the notebook stalled (docs/notebook.md).
   }
 
   /** The completion store: in OPFS when it opens (store-lifecycle.js), or in memory `because`. */
