@@ -47,6 +47,8 @@ def kernels(sync_backend, notebook_id):
     yield start
     for process in started:
         process.stop(signal.SIGKILL)
+        # Shown with a failing test's captured output: what the kernel did.
+        print(f"--- {process.kernel_id}, last lines:", *process.lines[-30:], sep="\n")
 
 
 @pytest.fixture
