@@ -64,7 +64,11 @@ class PageNotebook:
         self._unsubscribe: list[Unsubscribe] = []
         self._runner = WorkerRunner(kernel)
         self._last_session = self._runner.session()
-        self.executor = ExecutionAgent(store, self._runner, kernel_id=f"page:{client_id}", requested_by=client_id)
+        self.executor = ExecutionAgent(
+            store, self._runner, kernel_id=f"page:{client_id}", requested_by=client_id,
+            # A run asked is started right after its commit, before any timer of the page.
+            soon=lambda callback: js.queueMicrotask(create_once_callable(callback)),
+        )
 
     def start(self, first_cells: Sequence[str], serve_at_once: bool) -> None:
         """Show the notebook and follow it; a new notebook gets cells holding `first_cells`.

@@ -75,6 +75,7 @@ class ExecutionAgent:
         kernel_id: str,
         requested_by: str | None,
         on_ended: Callable[[QueueEntry, str], None] | None = None,
+        soon: Callable[[Callable[[], None]], Any] | None = None,
     ) -> None:
         self._store = store
         self._runner = runner
@@ -87,8 +88,9 @@ class ExecutionAgent:
         self._running: QueueEntry | None = None  # the run under way
         self._ended: set[str] = set()  # ended here; the store may still list them for a moment
         self._announced: set[str] = set()
-        self._wake = asyncio.Event()
-        self._loop: asyncio.Task[None] | None = None
+        # How the agent schedules its next look at the queue: the event loop's next turn, or (in
+        # the page) a microtask, which comes before any timer.
+        self._soon = soon or (lambda callback: asyncio.get_running_loop().call_soon(callback))
         # Runs ended per session: a session's namespace is named by it (`namespace`).
         self._runs_ended: dict[str, int] = {}
 
@@ -104,9 +106,6 @@ class ExecutionAgent:
     def start(self) -> None:
         if self._unsubscribe is None:
             self._unsubscribe = self._store.watch_open_runs(self._on_rows)
-            # One loop for the agent's life: a stop and start during a run must not start a second.
-            if self._loop is None or self._loop.done():
-                self._loop = asyncio.ensure_future(self._run_in_order())
 
     def stop(self) -> None:
         """Take no new runs. A run under way finishes and commits its outputs (its kernel is
@@ -115,7 +114,6 @@ class ExecutionAgent:
             self._unsubscribe()
             self._unsubscribe = None
         self._pending.clear()
-        self._wake.set()
 
     def announce(self) -> None:
         """Say in the store that this kernel's session started (before its first run), so pages
@@ -145,7 +143,8 @@ class ExecutionAgent:
         if orphans:
             # Not inside the store's callback: committing there would re-enter it.
             asyncio.get_running_loop().call_soon(self._fail_orphans, orphans)
-        self._wake.set()
+        # Not inside the store's callback either: starting a run commits.
+        self._soon(self._pick)
 
     def _orphaned(self, entry: QueueEntry) -> bool:
         """Started by a kernel that will never end it. A page serves only while no remote kernel
@@ -166,45 +165,57 @@ class ExecutionAgent:
             log.warning("notebook: run %s of %s failed: its kernel session %s is gone", entry.id, entry.cell_id, entry.session)
             self._end(entry, [{"outputType": "error", "data": _message_error("KernelStopped", why)}], "error", why)
 
-    async def _run_in_order(self) -> None:
-        while True:
-            self._wake.clear()
-            entry = min(self._pending.values(), key=lambda e: e.order, default=None) if self.running else None
-            if entry is None:
-                await self._wake.wait()
-                continue
-            del self._pending[entry.id]
-            self._running = entry
-            try:
-                await self._run(entry)
-            except Exception:
-                log.exception("notebook: run %s failed unexpectedly", entry.id)
-            finally:
-                self._running = None
+    def _pick(self) -> None:
+        """Start the oldest pending run unless one is under way. Its start is synchronous (the
+        kernel gets the cell at once); only its end is awaited."""
+        if self._running is not None or not self.running:
+            return
+        entry = min(self._pending.values(), key=lambda e: e.order, default=None)
+        if entry is None:
+            return
+        del self._pending[entry.id]
+        self._running = entry
+        try:
+            started = self._begin(entry)
+        except Exception:
+            log.exception("notebook: run %s could not start", entry.id)
+            started = None
+        if started is None:
+            self._next()
+        else:
+            asyncio.ensure_future(self._finish(entry, *started))
 
-    async def _run(self, entry: QueueEntry) -> None:
+    def _next(self) -> None:
+        self._running = None
+        self._soon(self._pick)
+
+    def _begin(self, entry: QueueEntry) -> tuple[str, asyncio.Future[Mapping[str, Any]]] | None:
+        """Give the cell to the kernel and commit that it started; None when it cannot run."""
         cell = self._store.cell(entry.cell_id)
         source = cell.get("source") if isinstance(cell, Mapping) else None
         if not isinstance(source, str):
             why = f"Cell {entry.cell_id} was deleted before it could run."
             self._end(entry, [{"outputType": "error", "data": _message_error("CellDeleted", why)}], "error", why)
-            return
+            return None
         self.announce()
         session = self._runner.session()
         # The kernel starts on the cell while its start is committed (a commit costs milliseconds).
         running = asyncio.ensure_future(self._runner.run(source))
         self._store.commit_run_started(entry.id, entry.cell_id, session)
+        return session, running
+
+    async def _finish(self, entry: QueueEntry, session: str, running: asyncio.Future[Mapping[str, Any]]) -> None:
         try:
             result = await running
-        except asyncio.CancelledError:
-            raise
         except Exception as error:
             why = f"The kernel could not run this cell: {error}"
             self._end(entry, [{"outputType": "error", "data": _message_error("KernelError", why)}], "error", why)
-            return
-        self._runs_ended[session] = self._runs_ended.get(session, 0) + 1
-        failed = bool(result.get("error"))
-        self._end(entry, outputs_of_run(result), "error" if failed else "success", None)
+        else:
+            self._runs_ended[session] = self._runs_ended.get(session, 0) + 1
+            failed = bool(result.get("error"))
+            self._end(entry, outputs_of_run(result), "error" if failed else "success", None)
+        finally:
+            self._next()
 
     def _end(self, entry: QueueEntry, outputs: list[dict[str, Any]], status: str, error: str | None) -> None:
         if entry.id in self._ended:
