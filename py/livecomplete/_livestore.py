@@ -17,7 +17,7 @@ from pyodide.ffi import JsProxy, create_proxy, to_js  # type: ignore[import-not-
 from .events import CompletionRequest, CompletionResponse, now_ms
 from .store import Row, Unsubscribe
 
-__all__ = ["LiveStoreCompletions", "row_to_event"]
+__all__ = ["LiveStoreCompletions", "row_to_event", "subscribe"]
 
 
 def _to_js(data: dict[str, Any]) -> JsProxy:
@@ -87,17 +87,23 @@ class LiveStoreCompletions:
     def _watch(
         self, query: JsProxy, on_rows: Callable[[Sequence[Row]], None], id_field: str = "completionId"
     ) -> Unsubscribe:
-        callback = create_proxy(lambda rows: on_rows([row_to_event(row, id_field) for row in rows.to_py()]))
-        stop = self._store.subscribe(query, callback)
+        return subscribe(self._store, query, lambda rows: on_rows([row_to_event(row, id_field) for row in rows.to_py()]))
 
-        def unsubscribe() -> None:
-            try:
-                stop()
-            except Exception:
-                pass  # the store is already shut down, which ended the subscription too
-            callback.destroy()
 
-        return unsubscribe
+def subscribe(store: JsProxy, query: JsProxy, on_rows: Callable[[JsProxy], None]) -> Unsubscribe:
+    """Subscribe `on_rows` (given the JS rows) to `query`; the returned function ends the
+    subscription and releases the callback's proxy."""
+    callback = create_proxy(on_rows)
+    stop = store.subscribe(query, callback)
+
+    def unsubscribe() -> None:
+        try:
+            stop()
+        except Exception:
+            pass  # the store is already shut down, which ended the subscription too
+        callback.destroy()
+
+    return unsubscribe
 
 
 def row_to_event(row: Any, id_field: str = "completionId") -> Any:

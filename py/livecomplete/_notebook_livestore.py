@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import js  # type: ignore[import-not-found]
-from pyodide.ffi import JsProxy, create_proxy, jsnull, to_js  # type: ignore[import-not-found]
+from pyodide.ffi import JsProxy, jsnull, to_js  # type: ignore[import-not-found]
 
+from ._livestore import subscribe
 from .executor import new_id
 from .notebook import clip_source, moved, placed
 from .store import Row, Unsubscribe
@@ -65,17 +66,7 @@ class LiveStoreNotebook:
         return self.watch(self._queries.openRuns(), on_rows)
 
     def watch(self, query: JsProxy, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
-        callback = create_proxy(lambda rows: on_rows(_plain(rows)))
-        stop = self._store.subscribe(query, callback)
-
-        def unsubscribe() -> None:
-            try:
-                stop()
-            except Exception:
-                pass  # the store is already shut down, which ended the subscription too
-            callback.destroy()
-
-        return unsubscribe
+        return subscribe(self._store, query, lambda rows: on_rows(_plain(rows)))
 
     # -- a kernel's commits ----------------------------------------------------------------------
 

@@ -98,6 +98,14 @@ def settle(notebook, kernel):
             raise AssertionError(f"{error}\nthe page saw: {seen}") from None
 
 
+def two_people_served_by(kernel, person, options=None):
+    """(kernel, alice, bob): two people on the notebook, each page seeing `kernel` serve it."""
+    alice, bob = person(options), person(options)
+    for notebook in (alice, bob):
+        wait_for_remote_kernel(notebook, kernel.kernel_id)
+    return kernel, alice, bob
+
+
 def answers_by_page(notebook):
     return notebook.page.evaluate("window.answersCommitted")
 
@@ -158,10 +166,7 @@ def test_two_people_share_one_cache_an_identical_request_costs_no_computation(ke
 
 
 def test_a_person_gets_what_another_already_asked_from_the_store_without_a_request(kernels, person):
-    kernel = kernels("kernel-stored")
-    alice, bob = person(), person()
-    for notebook in (alice, bob):
-        wait_for_remote_kernel(notebook, "kernel-stored")
+    kernel, alice, bob = two_people_served_by(kernels("kernel-stored"), person)
     complete_os_path(alice)
     settle(alice, kernel)
     # Alice's answer at the dot, computed by the remote kernel (a fresh namespace), reaches Bob.
@@ -276,11 +281,17 @@ def run_and_wait(notebook, index, code):
     notebook.run_cell(index)
 
 
+def define_and_complete_zebra(alice):
+    """Alice runs `zebra_count = 3`, then completes `zebra_` (in another cell) to it."""
+    run_and_wait(alice, 0, "zebra_count = 3")
+    alice.set_cell(2, "")
+    alice.type(2, "zebra_")
+    alice.wait_for_option("zebra_count")
+    alice.page.keyboard.press("Escape")
+
+
 def test_alice_runs_a_cell_bob_sees_its_output_and_completes_its_names_from_the_remote_kernel(kernels, person):
-    kernel = kernels("kernel-runner")
-    alice, bob = person(), person()
-    for notebook in (alice, bob):
-        wait_for_remote_kernel(notebook, "kernel-runner")
+    kernel, alice, bob = two_people_served_by(kernels("kernel-runner"), person)
     # One notebook: Bob sees Alice's cell, its run and its output.
     run_and_wait(alice, 1, 'data = {"alpha": 1}\nprint("defined")\ndata')
     expect(bob.cell(1).locator(".cm-content")).to_have_text('data = {"alpha": 1}print("defined")data')
@@ -302,15 +313,8 @@ def test_alice_runs_a_cell_bob_sees_its_output_and_completes_its_names_from_the_
 
 
 def test_an_answer_after_runs_is_reused_by_another_person_in_the_same_namespace(kernels, person):
-    kernel = kernels("kernel-namespace")
-    alice, bob = person(), person()
-    for notebook in (alice, bob):
-        wait_for_remote_kernel(notebook, "kernel-namespace")
-    run_and_wait(alice, 0, "zebra_count = 3")
-    alice.set_cell(2, "")
-    alice.type(2, "zebra_")
-    alice.wait_for_option("zebra_count")
-    alice.page.keyboard.press("Escape")
+    kernel, alice, bob = two_people_served_by(kernels("kernel-namespace"), person)
+    define_and_complete_zebra(alice)
     settle(alice, kernel)
     computed = kernel.computations()
 
@@ -331,11 +335,7 @@ def test_a_page_kernel_never_reuses_an_answer_from_another_persons_namespace(per
     """No remote kernel: each page's own kernel runs its person's cells. Alice's kernel ran a
     cell Bob's never did, so her answer (computed in her namespace) must not reach Bob."""
     alice, bob = person(), person()
-    run_and_wait(alice, 0, "zebra_count = 3")
-    alice.set_cell(2, "")
-    alice.type(2, "zebra_")
-    alice.wait_for_option("zebra_count")
-    alice.page.keyboard.press("Escape")
+    define_and_complete_zebra(alice)
     alice.wait_until_all_answered()
     bob.page.wait_for_function("""() => window.livecomplete.debug.storedEvents().responses.some((s) => s.status === 'success'
         && s.suggestions.some((o) => o.text === 'zebra_count'))""", timeout=30_000)
