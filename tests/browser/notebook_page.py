@@ -71,6 +71,16 @@ WATCH_POPUP = """([index, text, label]) => {
 }"""
 
 
+def wait_until_held(page, held: list, timeout_ms: float = 30_000) -> None:
+    """Until a request routed into `held` has come (the completion store opens after the
+    notebook's, so its worker is asked for a moment after the page shows its cells)."""
+    for _ in range(int(timeout_ms / 50)):
+        if held:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the held request never came")
+
+
 class NotebookPage:
     def __init__(self, page: Page, base_url: str) -> None:
         self.page = page

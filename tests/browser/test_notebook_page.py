@@ -198,3 +198,35 @@ def test_a_tab_reloaded_after_a_run_while_another_tab_is_open_gets_its_notebook_
         assert first.cell_text(1) == "kept = 'after the reload'\nkept"
         expect(first.cell(1).locator(".output .value")).to_have_text("'after the reload'")
     expect(first.page.locator("#notebook-problem")).to_be_hidden()
+
+
+def test_a_revisit_shows_the_cells_before_the_store_opens_and_keeps_what_is_typed_meanwhile(
+    open_notebook, notebook_id, context, base_url
+):
+    """The view of the last visit is shown at once; keys typed before the notebook's store opens
+    are saved once it does, and the store's view then replaces the kept one."""
+    first = open_notebook(notebook_id)
+    first.set_cell(1, "kept = 1")
+    first.run_cell(1)
+    first.wait_until_saved()
+    first.page.wait_for_timeout(1500)  # the view is kept a second after the store's last change
+    first.page.close()
+
+    held = []  # the notebook store's leader worker: the store cannot open until it comes
+    context.route("**/assets/notebook.worker-*", lambda route: held.append(route))
+    notebook = NotebookPage(context.new_page(), base_url)
+    notebook.open(notebook_id, wait_ready=False)
+    expect(notebook.cell(1).locator(".cm-content")).to_have_text("kept = 1")
+    expect(notebook.cell(1).locator(".output .value")).to_have_count(0)  # no value: an assignment
+    assert notebook.page.evaluate("window.livecomplete.notebook.view") is None  # the store is not open
+    notebook.editor(1).click()
+    notebook.page.keyboard.press("Control+End")
+    notebook.page.keyboard.type("\nmore = 2", delay=50)
+    while held:
+        held.pop().continue_()
+    context.unroute("**/assets/notebook.worker-*")
+    notebook.wait_ready()
+    notebook.wait_until_saved()
+    notebook.reload()
+    assert notebook.cell_text(1) == "kept = 1\nmore = 2"
+    notebook.assert_no_errors()

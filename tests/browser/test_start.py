@@ -3,7 +3,7 @@ plainly when a snapshot is missing, damaged or turned off."""
 
 import uuid
 
-from notebook_page import NotebookPage
+from notebook_page import NotebookPage, wait_until_held
 from playwright.sync_api import expect
 
 
@@ -38,7 +38,7 @@ def test_typing_before_the_page_is_ready_gets_the_kernels_answer_once_it_is(cont
         notebook.set_cell(1, "import os\n")
         notebook.type(1, "os.pa")
         assert notebook.page.locator("#completion-status").get_attribute("data-state") == "starting", visit
-        assert held, visit
+        wait_until_held(notebook.page, held)
         while held:
             held.pop().continue_()
         notebook.wait_for_option("path")
@@ -69,10 +69,7 @@ def test_on_a_revisit_the_kernel_starts_after_the_page_unless_a_cell_runs_first(
     notebook = NotebookPage(page, base_url)
     notebook.open(notebook_id, wait_ready=False)
     page.wait_for_function("() => document.querySelector('#kernel-status').textContent.includes('queued')")
-    for _ in range(600):  # the completion store opens after the notebook's
-        if held:
-            break
-        page.wait_for_timeout(50)
+    wait_until_held(page, held)
     assert held and not kernel_files  # the page is starting, the kernel waits for it
     notebook.set_cell(0, "6 * 7")
     notebook.run_cell(0)
@@ -100,7 +97,8 @@ def test_on_a_revisit_typing_holds_the_kernel_back_until_a_completion_needs_it(c
     context.route("**/assets/livestore.worker-*", lambda route: held.append(route))
     notebook = NotebookPage(context.new_page(), base_url)
     notebook.open(notebook_id, {"kernelStartPauseMs": 60_000}, wait_ready=False)  # no pause that long
-    notebook.set_cell(1, "import os\n")
+    notebook.set_cell(1, "import os\n")  # into the cells kept from the last visit
+    wait_until_held(notebook.page, held)
     while held:
         held.pop().continue_()
     expect(notebook.page.locator("#completion-status")).to_have_attribute("data-state", "ready", timeout=60_000)

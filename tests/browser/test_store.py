@@ -4,7 +4,7 @@ import time
 
 from playwright.sync_api import expect
 
-from notebook_page import COUNT_COMMITS, NotebookPage
+from notebook_page import COUNT_COMMITS, NotebookPage, wait_until_held
 
 
 def complete_os_path(notebook):
@@ -159,6 +159,7 @@ def test_a_word_typed_before_the_page_was_ready_is_answered_from_where_it_starte
     notebook.set_cell(1, "import os\n")
     notebook.type(1, "os.pat")
     assert notebook.page.locator("#completion-status").get_attribute("data-state") == "starting"
+    wait_until_held(notebook.page, held)
     while held:
         held.pop().continue_()
     notebook.wait_for_option("path")

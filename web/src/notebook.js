@@ -25,6 +25,13 @@ import math
 radius = 2.5
 math.pi * radius ** 2`
 
+// The last view the store gave is kept in localStorage and shown at once on the next visit, so
+// the cells take keys before the notebook's store has opened (a second or so on a small machine);
+// the store's view then replaces it, keeping what was typed meanwhile (saved once it opens).
+// Views larger than this are not kept.
+const CACHED_VIEW_MAX_CHARS = 300_000
+const CACHED_VIEW_SAVE_MS = 1000
+
 // A cell's source is saved when typing pauses (option sourceSaveMs), and at least this many times
 // that while typing goes on, so another tab never lags far behind a long burst.
 const SAVE_AT_LEAST_EVERY = 6
@@ -41,6 +48,9 @@ export function mountNotebook(root, lc) {
   const views = new Map() // cell id -> Cell
   let focusWhenShown = null
   let stale = new Map() // cell id -> the execution count whose output came from a namespace now gone
+  let shown = null // the view on screen: the cached one until the store's arrives
+  const cacheKey = `livecomplete-view:${lc.notebookId}`
+  let cacheTimer = null
 
   // A cell just added is focused as soon as the store shows it.
   const focus = (id) => {
@@ -49,7 +59,7 @@ export function mountNotebook(root, lc) {
   }
   const actions = {
     async runAndAdvance(cell) {
-      const order = notebook.view.cells.map((c) => c.id)
+      const order = shown.cells.map((c) => c.id)
       const nextId = order[order.indexOf(cell.id) + 1]
       const running = cell.run()
       focus(nextId ?? (await notebook.addCell(cell.id)))
@@ -60,15 +70,16 @@ export function mountNotebook(root, lc) {
     },
     isStale: (id, count) => stale.get(id) === count,
   }
-  const render = (view) => {
+  const render = (view, { cached = false } = {}) => {
     if (!view) return
+    shown = view
     const loading = cells.querySelector('.loading')
     loading?.remove()
     addButton.disabled = false
-    const shown = new Set()
+    const present = new Set()
     let previous = null
     for (const data of view.cells) {
-      shown.add(data.id)
+      present.add(data.id)
       let cell = views.get(data.id)
       if (!cell) {
         cell = new Cell(data.id, lc, { saveMs, actions })
@@ -88,12 +99,19 @@ export function mountNotebook(root, lc) {
       }
     }
     for (const [id, cell] of views) {
-      if (!shown.has(id)) {
+      if (!present.has(id)) {
         cell.destroy()
         views.delete(id)
       }
     }
-    if (loading) performance.mark('livecomplete:notebook-shown') // every cell is in the DOM (bench notebook)
+    if (cached) {
+      performance.mark('livecomplete:notebook-cached-shown')
+      return
+    }
+    // Every cell of the store's first view is in the DOM (bench notebook).
+    if (!performance.getEntriesByName('livecomplete:notebook-shown').length) performance.mark('livecomplete:notebook-shown')
+    clearTimeout(cacheTimer)
+    cacheTimer = setTimeout(() => keepView(cacheKey, view), CACHED_VIEW_SAVE_MS)
   }
   notebook.addEventListener('change', (e) => render(e.detail))
   // Said above the cells, apart from the completion store's notices: this is the person's work.
@@ -105,13 +123,14 @@ export function mountNotebook(root, lc) {
   }
   showProblem(notebook.storageProblem)
   notebook.addEventListener('problem', (e) => showProblem(e.detail.text))
-  render(notebook.view)
-  addButton.addEventListener('click', () => actions.addAfter(views.get(notebook.view?.cells.at(-1)?.id) ?? null))
+  if (notebook.view) render(notebook.view)
+  else render(keptView(cacheKey), { cached: true })
+  addButton.addEventListener('click', () => actions.addAfter(views.get(shown?.cells.at(-1)?.id) ?? null))
 
   // The namespace the cells ran in is gone: their outputs stay, marked, until they run again.
   const markAllStale = () => {
-    stale = new Map((notebook.view?.cells ?? []).map((c) => [c.id, c.executionCount]))
-    render(notebook.view)
+    stale = new Map((shown?.cells ?? []).map((c) => [c.id, c.executionCount]))
+    render(shown, { cached: !notebook.view })
   }
   lc.kernel.addEventListener('restart', markAllStale)
   let serving
@@ -125,6 +144,26 @@ export function mountNotebook(root, lc) {
       : `Remote kernel ${before} is gone: runs now go to this page's kernel. The namespace was reset: run the cells you need again.`
     markAllStale()
   })
+}
+
+/** The view kept for this notebook by an earlier visit, or null. Never throws. */
+function keptView(key) {
+  try {
+    const view = JSON.parse(localStorage.getItem(key) ?? 'null')
+    return Array.isArray(view?.cells) ? view : null
+  } catch {
+    return null
+  }
+}
+
+function keepView(key, view) {
+  try {
+    const text = JSON.stringify(view)
+    if (text.length <= CACHED_VIEW_MAX_CHARS) localStorage.setItem(key, text)
+    else localStorage.removeItem(key)
+  } catch {
+    // storage full or refused: the next visit waits for the store, as without a kept view
+  }
 }
 
 function header(lc) {
