@@ -44,9 +44,10 @@ def test_a_burst_in_a_pages_name_is_answered_once_per_request_without_the_kernel
         tab.page.evaluate(COUNT_COMMITS)
     other.page.evaluate(SEND_BURST, {"victim": victim.client_id(), "count": BURST, "cells": list(CELLS)})
 
-    # Two people typing at once, a key each in turn, while the burst is answered.
+    # Two people typing at once, a key each in turn, each in a cell of their own (one notebook),
+    # while the burst is answered.
     victim.set_cell(1, "import os\n")
-    other.set_cell(1, "import sys\n")
+    other.set_cell(2, "import sys\n")
     for a, b in zip("os.pa", "sys.pa"):
         victim.page.keyboard.type(a)
         other.page.keyboard.type(b)
