@@ -65,6 +65,10 @@ class LiveStoreNotebook:
     def watch_open_runs(self, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
         return self.watch(self._queries.openRuns(), on_rows)
 
+    def watch_table(self, table: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
+        """Call `on_rows` with every row of `table` ('cells' or 'outputs'), now and on every change."""
+        return self.watch(getattr(self._queries, table)(), on_rows)
+
     def watch(self, query: JsProxy, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
         return subscribe(self._store, query, lambda rows: on_rows(_plain(rows)))
 

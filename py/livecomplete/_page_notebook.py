@@ -18,7 +18,6 @@ from pyodide.ffi import JsProxy, create_once_callable  # type: ignore[import-not
 from ._notebook_livestore import LiveStoreNotebook
 from .executor import ExecutionAgent
 from .notebook import NotebookView, session_namespace
-from .store import Unsubscribe
 
 __all__ = ["PageNotebook", "WorkerRunner"]
 
@@ -61,7 +60,6 @@ class PageNotebook:
         self._view = NotebookView()
         self._rows: dict[str, Sequence[Any]] = {"cells": [], "outputs": []}
         self._render_due = False
-        self._unsubscribe: list[Unsubscribe] = []
         self._runner = WorkerRunner(kernel)
         self._last_session = self._runner.session()
         self.executor = ExecutionAgent(
@@ -80,9 +78,9 @@ class PageNotebook:
             self.executor.start()
         if not self._store.is_initialized():
             self._store.initialize("Untitled notebook", self._client_id, [str(s) for s in first_cells] or [""])
-        queries = self._store._queries
-        for name in ("cells", "outputs"):
-            self._unsubscribe.append(self._store.watch(getattr(queries, name)(), self._rows_of(name)))
+        # For the page's life: the notebook is shown until the page goes.
+        for table in ("cells", "outputs"):
+            self._store.watch_table(table, self._rows_of(table))
         # The first view at once: a later turn of the loop would come after the rest of the
         # page's start (the completion session), and the notebook would show that much later.
         self._render()
@@ -138,10 +136,3 @@ class PageNotebook:
 
     def move_cell(self, cell_id: str, offset: int) -> None:
         self._store.move_cell(cell_id, int(offset))
-
-    def detach(self) -> None:
-        """Stop following the store (its page session closes); a run under way still ends."""
-        self.executor.stop()
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe.clear()
