@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .events import finite_number, now_ms
@@ -36,9 +36,12 @@ MAX_LEASE_MS = 60_000
 class KernelLeases:
     """The announced remote kernels and until when each serves, by this page's clock."""
 
-    def __init__(self) -> None:
+    def __init__(self, carried: Mapping[str, float] | None = None) -> None:
         self._until: dict[str, float] = {}
         self._warned: set[str] = set()
+        # Leases known before this store was started afresh (`Handover.leases`): its history
+        # may arrive late, and the page must not take a kernel that serves for gone meanwhile.
+        self._carried = {k: float(v) for k, v in (carried or {}).items() if isinstance(k, str) and finite_number(v) is not None}
 
     def update(self, rows: Sequence[Any], now: float) -> None:
         """Replace what is known with `rows` ({kernelId, leaseMs, announcedAt}, untrusted)."""
@@ -59,8 +62,15 @@ class KernelLeases:
     def serving(self, now: float) -> str | None:
         """The remote kernel serving the notebook now, or None. Of several alive, the smallest
         id: every client picks the same one."""
-        alive = [kernel_id for kernel_id, until in self._until.items() if until > now]
+        alive = [kernel_id for kernel_id, until in self.leases().items() if until > now]
         return min(alive) if alive else None
+
+    def leases(self) -> dict[str, float]:
+        """Until when each announced kernel serves, by this page's clock."""
+        known = dict(self._carried)
+        for kernel_id, until in self._until.items():
+            known[kernel_id] = max(until, known.get(kernel_id, until))
+        return known
 
 
 class AgentGroup:
@@ -96,6 +106,7 @@ class Handover:
         clock: Callable[[], float] = now_ms,
         check_ms: float = 500,
         on_change: Callable[[str | None], None] | None = None,
+        carried: Mapping[str, float] | None = None,
     ) -> None:
         self._store = store
         self._agent = agent
@@ -103,15 +114,24 @@ class Handover:
         self._clock = clock
         self._check_ms = check_ms
         self._on_change = on_change
-        self._leases = KernelLeases()
+        self._leases = KernelLeases(carried)
         self.serving: str | None = None
         self._unsubscribe: Unsubscribe | None = None
         self._checker: asyncio.Task[None] | None = None
+        self._rows_seen = False
 
     def start(self) -> None:
+        # Nothing is decided before the store has said which kernels announced themselves: a
+        # store just opened (or started afresh) would otherwise start the page's agent for a moment.
+        self._rows_seen = False
         self._unsubscribe = self._store.watch_remote_kernels(self._on_rows)
         self._checker = asyncio.ensure_future(self._check_every_while())
-        self.apply()
+        if self._rows_seen:
+            self.apply()
+
+    def leases(self) -> dict[str, float]:
+        """What a store started afresh carries over (`carried`)."""
+        return self._leases.leases()
 
     def stop(self) -> None:
         if self._unsubscribe is not None:
@@ -122,6 +142,7 @@ class Handover:
             self._checker = None
 
     def _on_rows(self, rows: Sequence[Any]) -> None:
+        self._rows_seen = True
         self._leases.update(rows, self._clock())
         # Not inside the store's callback: starting the agent subscribes to the store.
         asyncio.get_running_loop().call_soon(self.apply)
@@ -133,8 +154,8 @@ class Handover:
 
     def apply(self) -> None:
         """Start or stop the page's agent for who serves now (leases lapse without any event)."""
-        if self._unsubscribe is None:
-            return  # stopped
+        if self._unsubscribe is None or not self._rows_seen:
+            return  # stopped, or the store has not answered yet
         serving = self._leases.serving(self._clock())
         mine = serving is None or serving == self._me
         who = "this kernel" if self._me else "the page's kernel"

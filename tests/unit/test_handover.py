@@ -105,3 +105,42 @@ async def test_a_remote_kernel_stands_by_only_for_one_with_a_smaller_id(store):
     await asyncio.sleep(0.02)
     assert not agent.running
     handover.stop()
+
+
+class SlowToAnswerStore:
+    """A store whose query of announced kernels answers a moment after the subscription, as a
+    store started afresh from the backend may."""
+
+    def __init__(self):
+        self.on_rows = None
+
+    def watch_remote_kernels(self, on_rows):
+        self.on_rows = on_rows
+        return lambda: None
+
+
+async def test_nothing_starts_before_the_store_has_said_who_announced_itself():
+    store, agent, seen = SlowToAnswerStore(), FakeAgent(), []
+    handover = Handover(store, agent, clock=lambda: 1000.0, check_ms=5, on_change=seen.append)
+    handover.start()
+    await asyncio.sleep(0.02)  # several checks pass meanwhile
+    assert not agent.running and seen == []
+    store.on_rows([row("k1", 6000, announced_at=1000.0)])
+    await asyncio.sleep(0.02)
+    assert not agent.running and seen == ["k1"]  # the page's agent never started
+    handover.stop()
+
+
+def test_a_lease_carried_over_keeps_serving_until_it_runs_out_even_if_the_rows_are_old():
+    # A store started afresh: its rows may hold only an old announcement for a while.
+    leases = KernelLeases(carried={"k1": 31_000.0})
+    leases.update([row("k1", 30_000, announced_at=0.0)], now=20_000.0)
+    assert leases.serving(30_999.0) == "k1"
+    assert leases.serving(31_000.0) is None
+    leases.update([row("k1", 30_000, announced_at=30_000.0)], now=30_000.0)  # a fresh one came
+    assert leases.serving(59_999.0) == "k1"
+    assert leases.leases() == {"k1": 60_000.0}
+
+
+def test_carried_leases_that_are_not_numbers_are_left_out():
+    assert KernelLeases(carried={"k1": "soon", "k2": 5.0, 3: 1.0}).leases() == {"k2": 5.0}
