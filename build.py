@@ -504,6 +504,7 @@ def test(pytest_args: list[str]) -> int:
 BENCHMARKS = {
     "latency": "popup_latency.py", "start": "start_trace.py", "cleanup": "cleanup_round.py", "load": "load_burst.py",
     "sync": "sync_latency.py", "signature": "signature_latency.py", "notebook": "notebook_latency.py",
+    "typists": "two_typists.py",
 }
 
 

@@ -200,6 +200,10 @@ class PageSession:
         if self.notebook is not None:
             self.notebook.kernel_changed()
 
+    def leases_json(self) -> str:
+        """The remote kernels' leases this session knows, for a store started afresh."""
+        return json.dumps(self._handover.leases())
+
     def close(self) -> None:
         """Stop answering and cleaning, end the queries and release the store's subscriptions."""
         self._client.close()
@@ -270,7 +274,8 @@ def start(config: JsProxy) -> PageSession:
     notebook = _page_notebook(config)
     # Starts the agents, or keeps them standing by while a remote kernel serves the notebook.
     serving = AgentGroup(agent, notebook.executor) if notebook else agent
-    handover = Handover(store, serving, on_change=config.onRemoteKernel)
+    carried = json.loads(getattr(config, "carriedLeasesJson", None) or "{}")
+    handover = Handover(store, serving, on_change=config.onRemoteKernel, carried=carried)
     handover.start()
 
     def answering_namespace() -> str | None:

@@ -96,6 +96,7 @@ class RemoteKernel:
         options: Options, lease_ms: float, flushed: Callable[[], Awaitable[Any]] | None = None,
     ) -> None:
         self.kernel_id = kernel_id
+        self.kernel = kernel
         self._store = store
         self._lease_ms = lease_ms
         in_process = InProcessKernel(kernel, before_run=self._announce, flushed=flushed)
@@ -130,13 +131,19 @@ class RemoteKernel:
             await asyncio.sleep(self._lease_ms / 3 / 1000)
             self._announce()
 
-    def stop(self) -> None:
+    def detach(self) -> None:
+        """Stop serving these stores without a word in them (they stopped syncing: the kernel
+        serves fresh ones next, and its lease carries on)."""
         if self._announcer is not None:
             self._announcer.cancel()
             self._announcer = None
         self._handover.stop()
         self._agent.stop()
         self._executor.stop()
+
+    def stop(self) -> None:
+        """Stop serving and say goodbye: pages take over at once."""
+        self.detach()
         self._executor.terminate_session("shutdown")
         self._store.commit_kernel_left(self.kernel_id)
 
@@ -155,8 +162,9 @@ class RemoteKernel:
         )
 
 
-def start(config: JsProxy) -> RemoteKernel:
-    """Warm Jedi up, then start serving the stores in `config`: {store, events, queries (the
+def start(config: JsProxy, kernel: Kernel | None = None) -> RemoteKernel:
+    """Warm Jedi up (unless given the `kernel` of an earlier, detached remote: its namespace
+    carries on), then start serving the stores in `config`: {store, events, queries (the
     completion store), notebookStore, notebookEvents, notebookQueries, notebookId, kernelId,
     optionsJson, leaseMs, log(line), flushed() (a promise: both stores pushed)}."""
     if not log.handlers:
@@ -165,7 +173,8 @@ def start(config: JsProxy) -> RemoteKernel:
         log.propagate = False
     options = Options.from_mapping(json.loads(config.optionsJson))
     # Jedi's first completion costs seconds: pay it before announcing, not on someone's keystroke.
-    kernel, _ = warmed_kernel(options)
+    if kernel is None:
+        kernel, _ = warmed_kernel(options)
     notebook = LiveStoreNotebook(
         config.notebookStore, config.notebookEvents, config.notebookQueries, str(config.notebookId))
     remote = RemoteKernel(

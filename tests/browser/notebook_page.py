@@ -43,19 +43,27 @@ READ_OPFS_DIRECTORY = """async (name) => {
   return files
 }"""
 
-# Counts the answers this page commits, per request: the events that exist, whatever state shows.
+# Counts the answers this page commits, per request: the events that exist, whatever state shows;
+# in every completion store the page uses from now on (one started afresh included).
 COUNT_COMMITS = """() => {
-  const store = window.livecomplete.store
-  const commit = store.commit.bind(store)
+  const lc = window.livecomplete
   window.answersCommitted = {}
-  store.commit = (...events) => {
-    for (const { name, args } of events) {
-      if (name === 'v1.CompletionReceived') {
-        window.answersCommitted[args.completionId] = (window.answersCommitted[args.completionId] ?? 0) + 1
+  const count = (store) => {
+    if (!store || store.countedCommits) return store
+    const commit = store.commit.bind(store)
+    store.countedCommits = true
+    store.commit = (...events) => {
+      for (const { name, args } of events) {
+        if (name === 'v1.CompletionReceived') {
+          window.answersCommitted[args.completionId] = (window.answersCommitted[args.completionId] ?? 0) + 1
+        }
       }
+      return commit(...events)
     }
-    return commit(...events)
+    return store
   }
+  let current = count(lc.store)
+  Object.defineProperty(lc, 'store', { configurable: true, get: () => current, set: (store) => { current = count(store) } })
 }"""
 
 # Records when (ms after navigation) the popup first shows an option labelled `label` while cell
@@ -86,12 +94,15 @@ class NotebookPage:
         self.page = page
         self.base_url = base_url
         self.errors: list[str] = []
+        self.warnings: list[str] = []  # shown with a failing test's output by some fixtures
         page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         page.on("console", self._on_console)
 
     def _on_console(self, message) -> None:
         if message.type == "error":
             self.errors.append(f"console error: {message.text}")
+        elif message.type in ("warning", "info", "log"):
+            self.warnings.append(message.text[:300])
 
     def open(self, notebook_id: str | None, options: dict | None = None, sync: str | None = None,
              wait_ready: bool = True) -> None:
@@ -213,7 +224,13 @@ class NotebookPage:
     def wait_until_all_answered(self, timeout_ms: float = 30_000) -> None:
         """Every request this page's store holds has an answer."""
         self.page.wait_for_function(
-            "() => window.livecomplete.debug.storedEvents().requests.every(r => r.answered)", timeout=timeout_ms)
+            """() => {
+              try {
+                return window.livecomplete.debug.storedEvents().requests.every(r => r.answered)
+              } catch {
+                return false  // the store is being started afresh (sync-watchdog.js)
+              }
+            }""", timeout=timeout_ms)
 
     def cleanup_now(self, now_ms: float | None = None) -> dict:
         return self.page.evaluate("now => window.livecomplete.cleanupNow({ now })", now_ms)

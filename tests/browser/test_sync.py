@@ -7,6 +7,7 @@ separate people), which reach each other only through the backend.
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import time
 import uuid
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError, expect
 
 import build
 from notebook_page import COUNT_COMMITS, NotebookPage
@@ -48,7 +49,9 @@ def kernels(sync_backend, notebook_id):
     for process in started:
         process.stop(signal.SIGKILL)
         # Shown with a failing test's captured output: what the kernel did.
-        print(f"--- {process.kernel_id}, last lines:", *process.lines[-30:], sep="\n")
+        others = [line for line in process.lines if " info: answered " not in line]
+        print(f"--- {process.kernel_id}, all but its answers:", *others[-30:], sep="\n")
+        print(f"--- {process.kernel_id}, last lines:", *process.lines[-10:], sep="\n")
 
 
 @pytest.fixture
@@ -65,7 +68,9 @@ def person(browser, base_url, notebook_id, sync_backend):
         return notebook
 
     yield open_as_new_person
-    for context, notebook in pages:
+    for number, (context, notebook) in enumerate(pages):
+        kinds = {re.sub(r"[0-9a-f]{32}|\d+", "#", w): w for w in notebook.warnings}  # one of each kind
+        print(f"--- person {number}'s console warnings, one of each kind:", *kinds.values(), sep="\n")
         notebook.assert_no_errors()
         context.close()
 
@@ -83,7 +88,22 @@ def complete_os_path(notebook):
 
 def settle(notebook, kernel):
     """Wait until every request of the page is answered and the kernel has logged each one."""
-    notebook.wait_until_all_answered()
+    try:
+        notebook.wait_until_all_answered()
+    except PlaywrightTimeoutError:
+        # Say what was left open, and where the page's sync stood.
+        seen = notebook.page.evaluate("""async () => {
+          const lc = window.livecomplete
+          const states = await lc.store._dev.syncStates().catch((e) => String(e))
+          const brief = (s) => typeof s === 'string' ? s : { pending: s.pending.length, upstream: s.upstreamHead, local: s.localHead }
+          return { remoteKernel: lc.remoteKernel, syncConnected: lc.syncConnected, persisted: lc.persisted,
+            open: lc.debug.storedEvents().requests.filter((r) => !r.answered).map((r) => r.id),
+            session: brief(states.session ?? states), leader: brief(states.leader ?? states) } }""")
+        logged = {a["id"] for a in kernel.answers()}
+        raise AssertionError(
+            f"requests left unanswered: {seen}\nof them answered in the kernel's log: "
+            f"{[i for i in seen['open'] if i in logged]}\nkernel's last lines:\n" + "\n".join(kernel.lines[-15:])
+        ) from None
     ids = {r["id"] for r in notebook.stored_events()["requests"] if r["requestedBy"] == notebook.client_id()}
     for completion_id in ids - {a["id"] for a in kernel.answers()}:
         try:
@@ -374,3 +394,23 @@ def test_a_remote_kernel_killed_mid_run_fails_that_run_and_the_page_runs_the_nex
 
     run_and_wait(alice, 2, "'served by the page'")
     expect(alice.cell(2).locator(".output .value")).to_have_text("'served by the page'")
+
+
+# -- a store that stops syncing (docs/sync.md#the-silent-stall) ------------------------------------
+
+
+def test_a_remote_kernel_whose_store_stalled_serves_fresh_stores_and_keeps_its_namespace(kernels, person):
+    kernel = kernels("kernel-renewed")
+    alice = person()
+    wait_for_remote_kernel(alice, "kernel-renewed")
+    run_and_wait(alice, 0, "renewal_marker = 1")
+    # What the kernel does when its sync watchdog fires (sync-watchdog.js), on demand.
+    kernel.process.send_signal(signal.SIGUSR2)
+    kernel.wait_for_line("serving fresh stores$", timeout_s=30)
+    alice.set_cell(2, "")
+    alice.type(2, "renewal_")
+    alice.wait_for_option("renewal_marker")  # the namespace carried over
+    alice.page.keyboard.press("Escape")
+    settle(alice, kernel)
+    wait_for_remote_kernel(alice, "kernel-renewed")
+    assert answers_by_page(alice) == {}

@@ -9,6 +9,7 @@
 // (`python3 build.py kernel --notebook <id> --sync <ws-url>` builds what it needs and runs it.)
 // It needs dist/ from `python3 build.py build`: the wheels in dist/wheels. Logs go to stdout, a
 // line per request answered. SIGINT or SIGTERM: it says it leaves, so pages take over at once.
+// SIGUSR2: it serves fresh stores, as when one stops syncing (for tests).
 import { readFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import path from 'node:path'
@@ -22,6 +23,7 @@ import { watchConnection } from '../src/connection.js'
 import { queries as notebookQueries } from '../src/notebook-queries.js'
 import { events as notebookEvents, schema as notebookSchema } from '../src/notebook-schema.js'
 import { INITIAL_SYNC_MS } from '../src/notebook-store-options.js'
+import { watchSync } from '../src/sync-watchdog.js'
 import { queries } from '../src/queries.js'
 import { events, schema } from '../src/schema.js'
 
@@ -69,6 +71,8 @@ async function loadPython() {
   return pyodide
 }
 
+let stopping = false
+
 async function main() {
   const { notebookId, syncUrl, kernelId, leaseMs, optionsJson } = parseCommandLine()
   const storeId = `${notebookId}-completions`
@@ -83,42 +87,68 @@ async function main() {
       storeId: id,
       adapter: makeAdapter({ storage: { type: 'in-memory' }, clientId: kernelId, sync: { backend, initialSyncOptions } }),
     })
-  const [pyodide, store, notebookStore] = await Promise.all([
-    loadPython(),
-    open(schema, storeId),
-    open(notebookSchema, notebookId, { _tag: 'Blocking', timeout: INITIAL_SYNC_MS }),
-  ])
-  // Both stores' events pushed to the backend (or 2 s passed): a run blocks this process, so the
-  // run's start and the renewed lease must leave before it.
-  const synced = () => store.syncStatus().isSynced && notebookStore.syncStatus().isSynced
-  const flushed = async () => {
-    const deadline = performance.now() + 2000
-    while (performance.now() < deadline && !synced()) await new Promise((r) => setTimeout(r, 10))
+  const openStores = () =>
+    Promise.all([open(schema, storeId), open(notebookSchema, notebookId, { _tag: 'Blocking', timeout: INITIAL_SYNC_MS })])
+  const [pyodide, [store, notebookStore]] = await Promise.all([loadPython(), openStores()])
+  const remoteKernel = pyodide.pyimport('livecomplete._remote')
+  // What serves now: the two stores, the Python side over them, and the watches on them.
+  let serving = null
+  const serve = (stores, kernel = undefined) => {
+    const [completions, notebook] = stores
+    // Both stores' events pushed to the backend (or 2 s passed): a run blocks this process, so
+    // the run's start and the renewed lease must leave before it.
+    const synced = () => completions.syncStatus().isSynced && notebook.syncStatus().isSynced
+    const flushed = async () => {
+      const deadline = performance.now() + 2000
+      while (performance.now() < deadline && !synced()) await new Promise((r) => setTimeout(r, 10))
+    }
+    const config = {
+      flushed, store: completions, events, queries, notebookStore: notebook, notebookEvents, notebookQueries,
+      notebookId, kernelId, leaseMs, optionsJson, log,
+    }
+    const remote = kernel ? remoteKernel.start(config, kernel) : remoteKernel.start(config)
+    const connected = new Map()
+    // The connection is LiveStore's: it reconnects by itself. Say when it is up or down.
+    const unwatch = stores.flatMap((store) => [
+      watchConnection(store, (isConnected) => {
+        connected.set(store, isConnected)
+        if (store === completions) log(isConnected ? `connected to ${syncUrl}` : `not connected to ${syncUrl}: retrying`)
+      }),
+      watchSync(store, { isConnected: () => connected.get(store) === true, onStall: (why) => restart(store, why) }),
+    ])
+    serving = { stores, remote, synced, unwatch }
   }
-  const remote = pyodide.pyimport('livecomplete._remote').start({
-    flushed,
-    store,
-    events,
-    queries,
-    notebookStore,
-    notebookEvents,
-    notebookQueries,
-    notebookId,
-    kernelId,
-    leaseMs,
-    optionsJson,
-    log,
-  })
+  // A store that stopped syncing while connected never recovers by itself (sync-watchdog.js):
+  // serve fresh stores, read again from the backend; the kernel and its namespace carry on.
+  const restart = async (stalled, why) => {
+    if (stopping || !serving || !serving.stores.includes(stalled)) return
+    const { stores, remote, unwatch } = serving
+    serving = null
+    log(`warning: the ${stalled === stores[0] ? 'completion' : 'notebook'} store stopped syncing (${why}): serving fresh stores`)
+    for (const stop of unwatch) stop()
+    remote.detach()
+    for (const store of stores) store.shutdownPromise().catch(() => {})
+    let fresh = null
+    while (!fresh) {
+      fresh = await openStores().catch((error) => {
+        log(`warning: could not open fresh stores (${error?.message ?? error}): trying again in 5 s`)
+        return new Promise((resolve) => setTimeout(() => resolve(null), 5000))
+      })
+    }
+    const kernel = remote.kernel
+    serve(fresh, kernel)
+    kernel.destroy()
+    remote.destroy()
+    log('serving fresh stores')
+  }
+  serve([store, notebookStore])
   log(`kernel ${kernelId} serves ${notebookId} and ${storeId} through ${syncUrl} (ready in ${Math.round(performance.now() - began)} ms)`)
-  // The connection is LiveStore's: it reconnects by itself. Say when it is up or down.
-  watchConnection(store, (connected) =>
-    log(connected ? `connected to ${syncUrl}` : `not connected to ${syncUrl}: retrying`),
-  )
 
-  let stopping = false
   const stop = async (signal) => {
     if (stopping) return
     stopping = true
+    if (!serving) process.exit(0) // between two sets of stores: nothing to say goodbye in
+    const { remote, synced } = serving
     log(`${signal}: leaving (computations: ${remote.computations})`)
     remote.stop()
     // Give the goodbye a moment to reach the backend, so pages take over at once.
@@ -127,6 +157,8 @@ async function main() {
     await new Promise((r) => setTimeout(r, 300))
     process.exit(0)
   }
+  // What a stalled store leads to, on demand (the tests' way to try it without LiveStore's race).
+  process.on('SIGUSR2', () => serving && restart(serving.stores[0], 'SIGUSR2'))
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
 }

@@ -71,7 +71,8 @@ async function describeOption(sessions, session, cellId, source, pos, label) {
     const described = await session.describe(sessions.nextQueryId(), cellId, source, pos, label)
     return described ? JSON.parse(described) : null
   } catch (error) {
-    console.warn('[livecomplete] describing an option failed', error)
+    // A session closed meanwhile (its store was replaced) cancels what it was asked: no failure.
+    if (sessions.current() === session) console.warn('[livecomplete] describing an option failed', error)
     return null
   }
 }

@@ -15,8 +15,9 @@ import { loadPython, snapshotWanted } from './python.js'
 import { NotebookHandle } from './notebook-handle.js'
 import { openNotebookStore, events as notebookEvents, queries as notebookQueries } from './notebook-store.js'
 import { signatureHelp } from './signature-help.js'
-import { openOnce, openOrStartAfresh } from './store-lifecycle.js'
+import { markForFreshStart, openOnce, openOrStartAfresh } from './store-lifecycle.js'
 import { completionStoreDirectory, events, queries, storageFormatVersion, tables } from './store.js'
+import { watchSync } from './sync-watchdog.js'
 
 /**
  * @param {object} config
@@ -57,6 +58,8 @@ export class Livecomplete extends EventTarget {
   #pyodide = null
   #resolvedOptions = null
   #stopWatchdog = () => {}
+  #stopSyncWatch = () => {}
+  #remoteKernelKnown = false
   #recovery = null
   #reopened = false
   // What the CodeMirror extensions ask the page's Python through (completion-source.js).
@@ -157,6 +160,17 @@ export class Livecomplete extends EventTarget {
       const stallMs = optionValue(this.options, 'storeStallMs')
       watchPersistence(store, { stallMs, onStall: (why) => stopped(why) })
     }
+    if (this.syncUrl) {
+      // Its events are the person's work: never dropped; the page says so, loudly.
+      watchSync(store, {
+        isConnected: () => this.syncConnected === true,
+        onStall: (why) => {
+          const text = `The notebook stopped syncing (${why}): changes are kept in this browser, but others do not see them. Reload the page to try again.`
+          console.error(`[livecomplete] ${text}`)
+          this.notebook.reportProblem(text)
+        },
+      })
+    }
     this.notebook.persisted = persisted
     if (!persisted) this.notebook.reportProblem(`The notebook is kept in memory for this page only: ${whyNotPersisted}.`)
   }
@@ -191,9 +205,15 @@ export class Livecomplete extends EventTarget {
   }
 
   /** Start the page's Python (client, kernel agent, cleanup) on an open store. */
-  #useStore({ store, persisted, whyNotPersisted }) {
+  #useStore({ store, persisted, whyNotPersisted }, carriedLeasesJson = null) {
     this.store = store
     if (this.syncUrl) this.#watchConnection(store)
+    if (this.syncUrl) {
+      this.#stopSyncWatch = watchSync(store, {
+        isConnected: () => this.syncConnected === true,
+        onStall: (why) => this.#syncStalled(why),
+      })
+    }
     this.persisted = persisted
     if (!persisted) this.#reportStorageProblem(`Completions are kept in memory for this page only: ${whyNotPersisted}.`)
     this.#session = this.#browser.start({
@@ -208,7 +228,11 @@ export class Livecomplete extends EventTarget {
       notebook: this.#pageNotebook,
       storageFormatVersion,
       persisted,
+      carriedLeasesJson,
       onRemoteKernel: (kernelId) => {
+        // A store started afresh reports the kernel that served before it: no change.
+        if (this.#remoteKernelKnown && (kernelId ?? null) === this.remoteKernel) return
+        this.#remoteKernelKnown = true
         this.remoteKernel = kernelId ?? null
         this.dispatchEvent(new CustomEvent('remote-kernel', { detail: { kernelId: this.remoteKernel } }))
       },
@@ -239,6 +263,7 @@ export class Livecomplete extends EventTarget {
     const failedSession = this.#session
     const failedStore = this.store
     this.#stopWatchdog()
+    this.#stopSyncWatch()
     try {
       let freed = null
       if (this.persisted && !this.#reopened) {
@@ -265,6 +290,39 @@ export class Livecomplete extends EventTarget {
       }
       opened ??= await this.#openStore(`the completion store could not be saved in OPFS (${why})`)
       this.#useStore(opened)
+    } catch (error) {
+      console.error('[livecomplete] completions stopped: no store could be opened', error)
+      this.#setState('error', `no completion store: ${error?.message ?? error}`)
+    }
+  }
+
+  /**
+   * The completion store stopped syncing while connected (sync-watchdog.js), which it never
+   * recovers from by itself: start it afresh from the backend, in memory for this page (a second
+   * opening in OPFS in one page stalls); the next visit starts a new store in OPFS. What this page
+   * had not pushed yet is lost, harmless for a cache: such a request completes locally.
+   */
+  #syncStalled(why) {
+    this.#recovery ??= this.#startAfreshFromBackend(why).finally(() => {
+      this.#recovery = null
+    })
+  }
+
+  async #startAfreshFromBackend(why) {
+    console.warn(`[livecomplete] the completion store stopped syncing (${why}): starting it afresh from the sync backend`)
+    const failedSession = this.#session
+    const failedStore = this.store
+    this.#stopWatchdog()
+    this.#stopSyncWatch()
+    try {
+      this.#session = null
+      const carriedLeasesJson = failedSession.leases_json()
+      failedSession.close()
+      failedSession.destroy()
+      await failedStore.shutdownPromise().catch(() => {})
+      if (this.persisted) markForFreshStart(this.notebookId)
+      const because = `the completion store stopped syncing (${why}) and was started afresh from the sync backend`
+      this.#useStore(await this.#openStore(because), carriedLeasesJson)
     } catch (error) {
       console.error('[livecomplete] completions stopped: no store could be opened', error)
       this.#setState('error', `no completion store: ${error?.message ?? error}`)

@@ -53,7 +53,8 @@ export function signatureHelp(cellId, sessions) {
           const answer = await session.signature(sessions.nextQueryId(), cellId, source, pos)
           help = answer ? JSON.parse(answer) : null
         } catch (error) {
-          console.warn('[livecomplete] signature help failed', error)
+          // A session closed meanwhile (its store was replaced) cancels what it was asked.
+          if (sessions.current() === session) console.warn('[livecomplete] signature help failed', error)
         }
         // Shown only if the cursor is still in the call it was asked about.
         const from = callStart(view.state, view.state.selection.main.head)

@@ -13,6 +13,11 @@ import { describeError, OPEN_STALL_MS, OpeningStalled, openCompletionStore, remo
  */
 export async function openOrStartAfresh(notebookId, { syncUrl, onFailure, onNotice }) {
   const open = (inMemory = null) => openOnce(notebookId, { inMemory, syncUrl, onFailure })
+  if (markedForFreshStart(notebookId)) {
+    const notRemoved = await removeCompletionStore(notebookId)
+    if (notRemoved) console.warn(`[livecomplete] could not remove the completion store that stopped syncing: ${notRemoved}`)
+    else unmarkForFreshStart(notebookId)
+  }
   try {
     return await open()
   } catch (error) {
@@ -51,4 +56,34 @@ export async function openOnce(notebookId, { inMemory = null, syncUrl, onFailure
   // A store that failed while opening is as good as one that would not open.
   if (failed) throw new Error('the completion store shut down while opening')
   return opened
+}
+
+// A completion store that stopped syncing keeps the broken state that stalled it (sync-watchdog.js),
+// and the page that noticed cannot remove it while LiveStore's worker holds its files: the next
+// visit does, before opening.
+const freshStartKey = (notebookId) => `livecomplete-start-afresh:${notebookId}`
+
+/** Have the next visit remove this notebook's completion store before opening it. Never throws. */
+export function markForFreshStart(notebookId) {
+  try {
+    localStorage.setItem(freshStartKey(notebookId), '1')
+  } catch {
+    // storage refused: the next visit opens the old store, which may stall again and be marked again
+  }
+}
+
+function markedForFreshStart(notebookId) {
+  try {
+    return localStorage.getItem(freshStartKey(notebookId)) !== null
+  } catch {
+    return false
+  }
+}
+
+function unmarkForFreshStart(notebookId) {
+  try {
+    localStorage.removeItem(freshStartKey(notebookId))
+  } catch {
+    // as above
+  }
 }

@@ -9,6 +9,7 @@ import { Cause, Deferred, Effect, Exit, FiberId } from 'effect'
 import LiveStoreSyncedWorker from './livestore-synced.worker.js?worker'
 import LiveStoreWorker from './livestore.worker.js?worker'
 import { completionStoreId, storeDirectory } from './facts.js'
+import { INITIAL_SYNC_MS } from './notebook-store-options.js'
 import { queries } from './queries.js'
 import { events, schema, tables } from './schema.js'
 
@@ -39,8 +40,10 @@ export class OpeningStalled extends Error {}
 export async function openCompletionStore(notebookId, { inMemory = null, syncUrl = null, onFailure = () => {} } = {}) {
   const whyNotPersisted = inMemory ?? (await opfsUnavailableBecause())
   if (whyNotPersisted) {
-    // Without a backend the store is local-only: the origin's tabs still share it in OPFS.
-    const adapter = makeInMemoryAdapter({ sync: syncUrl ? { backend: makeWsSync({ url: syncUrl }) } : undefined })
+    // Opening waits for the backend's events (as the notebook's store does), so the page sees a
+    // remote kernel's lease before its own kernel would start answering.
+    const sync = { backend: makeWsSync({ url: syncUrl }), initialSyncOptions: { _tag: 'Blocking', timeout: INITIAL_SYNC_MS } }
+    const adapter = makeInMemoryAdapter({ sync: syncUrl ? sync : undefined })
     const store = await openWith(adapter, { schema, storeId: completionStoreId(notebookId), syncUrl, onFailure })
     return { store, persisted: false, whyNotPersisted }
   }
