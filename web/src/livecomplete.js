@@ -249,10 +249,14 @@ export class Livecomplete extends EventTarget {
 
   /**
    * The store stopped saving (OPFS refused writes) or LiveStore shut it down on an error. Run a
-   * cleanup round and reopen it once; if it fails again, keep completions in memory. Completion
-   * events are a cache, and the notebook's own store is never touched by any of this.
+   * cleanup round and reopen it once; if it fails again, keep completions in memory. Synced, it is
+   * started afresh from the backend instead. Completion events are a cache, and the notebook's own
+   * store is never touched by any of this.
    */
   #storeFailed(why) {
+    // A synced store is a copy of the backend's: start it afresh from there (LiveStore 0.4.0 shuts
+    // a session down on the same defect that stalls a sync, docs/sync.md#the-silent-stall).
+    if (this.syncUrl) return this.#syncStalled(why)
     this.#recovery ??= this.#recover(why).finally(() => {
       this.#recovery = null
     })
