@@ -22,28 +22,13 @@ import uuid
 from pathlib import Path
 
 from _harness import NotebookPage, served_chromium, write_results
+from notebook_page import COUNT_COMMITS
 from sync_services import RemoteKernelProcess, SyncBackend
 
 TYPED = (
     "import os\nimport json\npath = os.path.join('a', 'b')\n"
     "text = json.dumps({'k': 1})\nparts = text.split(',')\nlen(parts)\n"
 )
-COUNT_PAGE_ANSWERS = """() => {
-  const lc = window.livecomplete
-  window.pageAnswers = 0
-  const count = (store) => {
-    if (!store || store.counted) return store
-    const commit = store.commit.bind(store)
-    store.counted = true
-    store.commit = (...events) => {
-      window.pageAnswers += events.filter((e) => e.name === 'v1.CompletionReceived').length
-      return commit(...events)
-    }
-    return store
-  }
-  let current = count(lc.store)
-  Object.defineProperty(lc, 'store', { configurable: true, get: () => current, set: (s) => { current = count(s) } })
-}"""
 
 
 def logged_at(line: str) -> float:
@@ -62,7 +47,7 @@ def one_round(browser, base_url: str, backend: SyncBackend, seconds: float, seed
             notebook.page.on("console", lambda m, n=number: "starting it afresh" in m.text and restarts.__setitem__(n, restarts[n] + 1))
             notebook.open(notebook_id, sync=backend.url)
             notebook.page.wait_for_function("window.livecomplete.remoteKernel === 'kernel-typists'", timeout=30_000)
-            notebook.page.evaluate(COUNT_PAGE_ANSWERS)
+            notebook.page.evaluate(COUNT_COMMITS)
             notebook.set_cell(number + 1, "")
             people.append(notebook)
         rng = random.Random(seed)
@@ -87,7 +72,8 @@ def one_round(browser, base_url: str, backend: SyncBackend, seconds: float, seed
             "keys": position * 2,
             "requests": len(requests),
             "answered by the remote kernel": len(set(requests) & by_kernel),
-            "answered by a page's own kernel": sum(n.page.evaluate("window.pageAnswers") for n in people),
+            "answered by a page's own kernel": sum(
+                sum(n.page.evaluate("window.answersCommitted").values()) for n in people),
             "unanswered": sum(1 for r in requests.values() if not r["answered"]),
             "longest kernel silence (s)": round(max(b - a for a, b in zip(marks, marks[1:])), 1),
             "kernel store restarts": sum(1 for l in kernel.lines if "stopped syncing" in l),

@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util'
 import { makeAdapter } from '@livestore/adapter-node'
 import { createStorePromise } from '@livestore/livestore'
 import { makeWsSync } from '@livestore/sync-cf/client'
+import { Cause, Deferred, Effect, Exit, FiberId } from 'effect'
 import { loadPyodide } from 'pyodide'
 import { watchConnection } from '../src/connection.js'
 import { queries as notebookQueries } from '../src/notebook-queries.js'
@@ -81,12 +82,26 @@ async function main() {
   // Nothing kept on disk: the backend holds the event logs; this kernel reads them on start (the
   // notebook's first, so it never runs a request it has not seen the cell of).
   const backend = makeWsSync({ url: syncUrl })
-  const open = (storeSchema, id, initialSyncOptions = undefined) =>
-    createStorePromise({
+  let restart = () => {} // until the kernel serves (below)
+  // A sync that fails for good shuts the store down (LiveStore's default would end it silently):
+  // then this kernel serves fresh stores, as when the watchdog finds one stalled.
+  const open = async (storeSchema, id, initialSyncOptions = undefined) => {
+    const shutdown = Deferred.unsafeMake(FiberId.none)
+    const store = await createStorePromise({
       schema: storeSchema,
       storeId: id,
-      adapter: makeAdapter({ storage: { type: 'in-memory' }, clientId: kernelId, sync: { backend, initialSyncOptions } }),
+      shutdownDeferred: shutdown,
+      adapter: makeAdapter({
+        storage: { type: 'in-memory' },
+        clientId: kernelId,
+        sync: { backend, initialSyncOptions, onSyncError: 'shutdown' },
+      }),
     })
+    Effect.runPromiseExit(Deferred.await(shutdown)).then((exit) => {
+      if (Exit.isFailure(exit)) restart(store, `it shut down: ${Cause.squash(exit.cause)?.message ?? 'sync failed'}`)
+    })
+    return store
+  }
   const openStores = () =>
     Promise.all([open(schema, storeId), open(notebookSchema, notebookId, { _tag: 'Blocking', timeout: INITIAL_SYNC_MS })])
   const [pyodide, [store, notebookStore]] = await Promise.all([loadPython(), openStores()])
@@ -120,7 +135,7 @@ async function main() {
   }
   // A store that stopped syncing while connected never recovers by itself (sync-watchdog.js):
   // serve fresh stores, read again from the backend; the kernel and its namespace carry on.
-  const restart = async (stalled, why) => {
+  restart = async (stalled, why) => {
     if (stopping || !serving || !serving.stores.includes(stalled)) return
     const { stores, remote, unwatch } = serving
     serving = null

@@ -7,5 +7,7 @@ import { schema } from './schema.js'
 
 makeWorker({
   schema,
-  sync: { backend: (args) => makeWsSync({ url: args.payload.syncUrl })(args) },
+  // A sync that fails for good shuts the store down, so the page starts it afresh (LiveStore's
+  // default ends the sync silently: docs/sync.md#the-silent-stall).
+  sync: { backend: (args) => makeWsSync({ url: args.payload.syncUrl })(args), onSyncError: 'shutdown' },
 })

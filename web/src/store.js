@@ -42,7 +42,12 @@ export async function openCompletionStore(notebookId, { inMemory = null, syncUrl
   if (whyNotPersisted) {
     // Opening waits for the backend's events (as the notebook's store does), so the page sees a
     // remote kernel's lease before its own kernel would start answering.
-    const sync = { backend: makeWsSync({ url: syncUrl }), initialSyncOptions: { _tag: 'Blocking', timeout: INITIAL_SYNC_MS } }
+    // A sync that fails for good shuts it down, so the page starts it afresh (livestore-synced.worker.js).
+    const sync = {
+      backend: makeWsSync({ url: syncUrl }),
+      initialSyncOptions: { _tag: 'Blocking', timeout: INITIAL_SYNC_MS },
+      onSyncError: 'shutdown',
+    }
     const adapter = makeInMemoryAdapter({ sync: syncUrl ? sync : undefined })
     const store = await openWith(adapter, { schema, storeId: completionStoreId(notebookId), syncUrl, onFailure })
     return { store, persisted: false, whyNotPersisted }

@@ -9,7 +9,8 @@ export const SYNC_STALL_MS = 8000
 
 /**
  * Polls the store's session and leader sync states; calls `onStall(description)` once when the
- * same event stays unconfirmed for `stallMs` of polls while `isConnected()`. Polls are counted rather than the clock read, so a process that was busy
+ * same event stays unconfirmed for `stallMs` of polls while `isConnected()`, or when the store
+ * was shut down under the watch (a sync that failed with `onSyncError: 'shutdown'`). Polls are counted rather than the clock read, so a process that was busy
  * (a long cell) gets the full time after it comes back. Returns a function that stops the watch.
  */
 export function watchSync(store, { onStall, isConnected, stallMs = SYNC_STALL_MS, pollMs = 1000 }) {
@@ -25,8 +26,10 @@ export function watchSync(store, { onStall, isConnected, stallMs = SYNC_STALL_MS
       let states
       try {
         states = await store._dev.syncStates()
-      } catch {
-        return stop() // the store was shut down: whoever did it takes over
+      } catch (error) {
+        if (stopped) return // shut down by whoever stopped this watch
+        stop()
+        return onStall(`the store shut down: ${error?.message ?? error}`) // LiveStore's onSyncError
       }
       if (stopped) return
       const connected = isConnected()
