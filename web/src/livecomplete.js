@@ -207,11 +207,11 @@ export class Livecomplete extends EventTarget {
   /** Start the page's Python (client, kernel agent, cleanup) on an open store. */
   #useStore({ store, persisted, whyNotPersisted }, carriedLeasesJson = null) {
     this.store = store
-    if (this.syncUrl) this.#watchConnection(store)
     if (this.syncUrl) {
+      this.#watchConnection(store)
       this.#stopSyncWatch = watchSync(store, {
         isConnected: () => this.syncConnected === true,
-        onStall: (why) => this.#syncStalled(why),
+        onStall: (why) => this.#storeFailed(why),
       })
     }
     this.persisted = persisted
@@ -256,81 +256,66 @@ export class Livecomplete extends EventTarget {
   #storeFailed(why) {
     // A synced store is a copy of the backend's: start it afresh from there (LiveStore 0.4.0 shuts
     // a session down on the same defect that stalls a sync, docs/sync.md#the-silent-stall).
-    if (this.syncUrl) return this.#syncStalled(why)
-    this.#recovery ??= this.#recover(why).finally(() => {
-      this.#recovery = null
-    })
+    this.#recovery ??= (this.syncUrl ? this.#startAfreshFromBackend(why) : this.#recover(why))
+      .catch((error) => {
+        console.error('[livecomplete] completions stopped: no store could be opened', error)
+        this.#setState('error', `no completion store: ${error?.message ?? error}`)
+      })
+      .finally(() => {
+        this.#recovery = null
+      })
+  }
+
+  /** Stop the watches, the page's Python session and the store; resolves once it is shut down. */
+  async #closeStore() {
+    const session = this.#session
+    this.#session = null
+    this.#stopWatchdog()
+    this.#stopSyncWatch()
+    session.close()
+    session.destroy()
+    await this.store.shutdownPromise().catch(() => {})
   }
 
   async #recover(why) {
     console.warn(`[livecomplete] the completion store stopped saving: ${why}`)
-    const failedSession = this.#session
-    const failedStore = this.store
-    this.#stopWatchdog()
-    this.#stopSyncWatch()
-    try {
-      let freed = null
-      if (this.persisted && !this.#reopened) {
-        const report = JSON.parse(await failedSession.cleanup_now(null))
-        freed = report.summary
-        this.dispatchEvent(new CustomEvent('cleanup', { detail: report }))
-      }
-      this.#session = null
-      failedSession.close()
-      failedSession.destroy()
-      await failedStore.shutdownPromise().catch(() => {})
-      let opened = null
-      if (this.persisted && !this.#reopened) {
-        this.#reopened = true
-        opened = await this.#openStore().catch((error) => {
-          console.warn('[livecomplete] could not reopen the completion store', error)
-          return null
-        })
-        // Reopened in OPFS, that is: a reopening that stalled keeps the page in memory, and says so.
-        if (opened?.persisted) {
-          const cleanup = freed.charAt(0).toUpperCase() + freed.slice(1)
-          this.#notice(`The completion store stopped saving (${why}). ${cleanup}; the store was reopened.`)
-        }
-      }
-      opened ??= await this.#openStore(`the completion store could not be saved in OPFS (${why})`)
-      this.#useStore(opened)
-    } catch (error) {
-      console.error('[livecomplete] completions stopped: no store could be opened', error)
-      this.#setState('error', `no completion store: ${error?.message ?? error}`)
+    let freed = null
+    if (this.persisted && !this.#reopened) {
+      const report = JSON.parse(await this.#session.cleanup_now(null))
+      freed = report.summary
+      this.dispatchEvent(new CustomEvent('cleanup', { detail: report }))
     }
+    await this.#closeStore()
+    let opened = null
+    if (this.persisted && !this.#reopened) {
+      this.#reopened = true
+      opened = await this.#openStore().catch((error) => {
+        console.warn('[livecomplete] could not reopen the completion store', error)
+        return null
+      })
+      // Reopened in OPFS, that is: a reopening that stalled keeps the page in memory, and says so.
+      if (opened?.persisted) {
+        const cleanup = freed.charAt(0).toUpperCase() + freed.slice(1)
+        this.#notice(`The completion store stopped saving (${why}). ${cleanup}; the store was reopened.`)
+      }
+    }
+    opened ??= await this.#openStore(`the completion store could not be saved in OPFS (${why})`)
+    this.#useStore(opened)
   }
 
   /**
-   * The completion store stopped syncing while connected (sync-watchdog.js), which it never
-   * recovers from by itself: start it afresh from the backend, in memory for this page (a second
-   * opening in OPFS in one page stalls); the next visit starts a new store in OPFS. What this page
-   * had not pushed yet is lost, harmless for a cache: such a request completes locally.
+   * The synced completion store stopped syncing (sync-watchdog.js), which it never recovers from
+   * by itself, or LiveStore shut it down: start it afresh from the backend, in memory for this page
+   * (a second opening in OPFS in one page stalls); the next visit starts a new store in OPFS. What
+   * this page had not pushed yet is lost, harmless for a cache: such a request completes locally.
    */
-  #syncStalled(why) {
-    this.#recovery ??= this.#startAfreshFromBackend(why).finally(() => {
-      this.#recovery = null
-    })
-  }
-
   async #startAfreshFromBackend(why) {
     console.warn(`[livecomplete] the completion store stopped syncing (${why}): starting it afresh from the sync backend`)
-    const failedSession = this.#session
-    const failedStore = this.store
-    this.#stopWatchdog()
-    this.#stopSyncWatch()
-    try {
-      this.#session = null
-      const carriedLeasesJson = failedSession.leases_json()
-      failedSession.close()
-      failedSession.destroy()
-      await failedStore.shutdownPromise().catch(() => {})
-      if (this.persisted) markForFreshStart(this.notebookId)
-      const because = `the completion store stopped syncing (${why}) and was started afresh from the sync backend`
-      this.#useStore(await this.#openStore(because), carriedLeasesJson)
-    } catch (error) {
-      console.error('[livecomplete] completions stopped: no store could be opened', error)
-      this.#setState('error', `no completion store: ${error?.message ?? error}`)
-    }
+    const carriedLeasesJson = this.#session.leases_json()
+    await this.#closeStore()
+    if (this.persisted) markForFreshStart(this.notebookId)
+    const because = `the completion store stopped syncing (${why}) and was started afresh from the sync backend`
+    this.#useStore(await this.#openStore(because), carriedLeasesJson)
   }
 
   /** Follow the store's connection to the sync backend (LiveStore reconnects by itself). */

@@ -9,9 +9,10 @@ export const SYNC_STALL_MS = 8000
 
 /**
  * Polls the store's session and leader sync states; calls `onStall(description)` once when the
- * same event stays unconfirmed for `stallMs` of polls while `isConnected()`, or when the store
- * was shut down under the watch (a sync that failed with `onSyncError: 'shutdown'`). Polls are counted rather than the clock read, so a process that was busy
- * (a long cell) gets the full time after it comes back. Returns a function that stops the watch.
+ * same event stays unconfirmed for `stallMs` of polls while `isConnected()`, or when the store was
+ * shut down under the watch (a sync that failed, with `onSyncError: 'shutdown'`). Polls are
+ * counted rather than the clock read, so a process that was busy (a long cell) gets the full time
+ * after it comes back. Returns a function that stops the watch.
  */
 export function watchSync(store, { onStall, isConnected, stallMs = SYNC_STALL_MS, pollMs = 1000 }) {
   // Two hand-offs can stall: the page's session to its leader, and the leader to the backend.
