@@ -1,16 +1,17 @@
 """Load: bursts of requests while people type.
 
-From another tab, 600 requests: LiveStore delivers another tab's events at ~120/s on these
+From another tab, 300 requests: LiveStore delivers another tab's events at ~120/s on these
 machines, and slower while the receiving tab commits answers (each commit races the incoming
-stream and is rebased), so 5,000 that way would take minutes. The 5,000 burst is committed in the
-page itself, where the store delivers it at once, and checks that nothing is left behind.
+stream and is rebased), so thousands that way would take minutes. The 2,000 burst is committed in the
+page itself, where the store delivers it at once, and checks that nothing is left behind
+(`bench load --burst 5000` runs the same at 5,000).
 """
 
 from playwright.sync_api import expect
 
 from notebook_page import COUNT_COMMITS
 
-BURST = 600
+BURST = 300
 CELLS = ("burst-a", "burst-b")
 
 SEND_BURST = """({ victim, count, cells, prefix = 'burst-' }) => {
@@ -73,10 +74,10 @@ def test_a_burst_in_a_pages_name_is_answered_once_per_request_without_the_kernel
     expect(victim.page.locator("#kernel-status")).to_have_attribute("data-state", "ready")
 
 
-BIG_BURST = 5000
+BIG_BURST = 2000
 
 
-def test_a_5000_request_burst_is_answered_once_each_and_leaves_nothing_behind(open_notebook, notebook_id):
+def test_a_2000_request_burst_is_answered_once_each_and_leaves_nothing_behind(open_notebook, notebook_id):
     notebook = open_notebook(notebook_id)
     notebook.page.evaluate(COUNT_COMMITS)
     # Some typing first, so what the first completion loads (Jedi and its modules) is in place
