@@ -148,10 +148,11 @@ def main() -> int:
             kernel = None
             try:
                 remote_id = f"bench-remote-{int(time.time())}"
-                kernel = RemoteKernelProcess(remote_id, backend.url, "kernel-bench", lease_ms=30_000)
+                kernel = RemoteKernelProcess(remote_id, backend.url, "kernel-bench", lease_ms=30_000,
+                    token=backend.token(remote_id, "kernel"))
                 context = browser.new_context()
                 notebook = NotebookPage(context.new_page(), base_url)
-                notebook.open(remote_id, sync=backend.url)
+                notebook.open(remote_id, sync=backend.url, token=backend.token(remote_id, "write"))
                 notebook.page.wait_for_function("window.livecomplete.remoteKernel === 'kernel-bench'", timeout=30_000)
                 results["runRemoteKernelMs"] = figures(runs(notebook, args.rounds))
                 context.close()

@@ -47,7 +47,8 @@ def type_point(notebook: NotebookPage, cell: int, setup: str, keys: str, option:
 
 def one_round(browser, base_url: str, backend: SyncBackend) -> dict:
     notebook_id = f"bench-sync-{uuid.uuid4().hex[:8]}"
-    kernel = RemoteKernelProcess(notebook_id, backend.url, f"kernel-{uuid.uuid4().hex[:6]}")
+    kernel = RemoteKernelProcess(notebook_id, backend.url, f"kernel-{uuid.uuid4().hex[:6]}",
+        token=backend.token(notebook_id, "kernel"))
     contexts = []
     try:
         people = []
@@ -58,7 +59,7 @@ def one_round(browser, base_url: str, backend: SyncBackend) -> dict:
             # Pages answer an identical request from the store without asking at all (see
             # `reuseStoredAnswers`); turned off here so that Bob's requests reach the kernel and
             # its own shared cache is what is measured.
-            notebook.open(notebook_id, {"reuseStoredAnswers": 0}, sync=backend.url)
+            notebook.open(notebook_id, {"reuseStoredAnswers": 0}, sync=backend.url, token=backend.token(notebook_id, "write"))
             notebook.page.wait_for_function(f"window.livecomplete.remoteKernel === {kernel.kernel_id!r}", timeout=30_000)
             people.append(notebook)
         for setup, keys, option in POINTS:

@@ -37,7 +37,8 @@ def logged_at(line: str) -> float:
 
 def one_round(browser, base_url: str, backend: SyncBackend, seconds: float, seed: int) -> dict:
     notebook_id = f"bench-typists-{uuid.uuid4().hex[:8]}"
-    kernel = RemoteKernelProcess(notebook_id, backend.url, "kernel-typists", lease_ms=30_000)
+    kernel = RemoteKernelProcess(notebook_id, backend.url, "kernel-typists", lease_ms=30_000,
+        token=backend.token(notebook_id, "kernel"))
     contexts, people, restarts = [], [], [0, 0]
     try:
         for number in range(2):
@@ -45,7 +46,7 @@ def one_round(browser, base_url: str, backend: SyncBackend, seconds: float, seed
             contexts.append(context)
             notebook = NotebookPage(context.new_page(), base_url)
             notebook.page.on("console", lambda m, n=number: "starting it afresh" in m.text and restarts.__setitem__(n, restarts[n] + 1))
-            notebook.open(notebook_id, sync=backend.url)
+            notebook.open(notebook_id, sync=backend.url, token=backend.token(notebook_id, "write"))
             notebook.page.wait_for_function("window.livecomplete.remoteKernel === 'kernel-typists'", timeout=30_000)
             notebook.page.evaluate(COUNT_COMMITS)
             notebook.set_cell(number + 1, "")

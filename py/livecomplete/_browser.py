@@ -275,7 +275,8 @@ def start(config: JsProxy) -> PageSession:
     # Starts the agents, or keeps them standing by while a remote kernel serves the notebook.
     serving = AgentGroup(agent, notebook.executor) if notebook else agent
     carried = json.loads(getattr(config, "carriedLeasesJson", None) or "{}")
-    handover = Handover(store, serving, on_change=config.onRemoteKernel, carried=carried)
+    may_serve = bool(getattr(config, "mayServe", True))
+    handover = Handover(store, serving, on_change=config.onRemoteKernel, carried=carried, may_serve=may_serve)
     handover.start()
 
     def answering_namespace() -> str | None:
@@ -301,11 +302,11 @@ def start(config: JsProxy) -> PageSession:
 def open_notebook(config: JsProxy) -> PageNotebook:
     """Show and follow the notebook's main store (web/src/livecomplete.js): {store, events,
     queries, notebookId, notebookDirectory, firstCellsJson, kernel, clientId, serveAtOnce,
-    onView(json)}."""
+    readOnly, onView(json)}."""
     _log_to_console()
     store = LiveStoreNotebook(config.store, config.events, config.queries, str(config.notebookId))
     notebook = PageNotebook(store, config.kernel, str(config.clientId), config.onView, str(config.notebookDirectory))
-    notebook.start(json.loads(str(config.firstCellsJson)), bool(config.serveAtOnce))
+    notebook.start(json.loads(str(config.firstCellsJson)), bool(config.serveAtOnce), bool(getattr(config, "readOnly", False)))
     return notebook
 
 

@@ -68,15 +68,16 @@ class PageNotebook:
             soon=lambda callback: js.queueMicrotask(create_once_callable(callback)),
         )
 
-    def start(self, first_cells: Sequence[str], serve_at_once: bool) -> None:
-        """Show the notebook and follow it; a new notebook gets cells holding `first_cells`.
-        `serve_at_once`: run this page's requests from now on (no sync backend, so no remote
-        kernel can serve it); else the hand-over starts the executor once it knows who serves."""
+    def start(self, first_cells: Sequence[str], serve_at_once: bool, read_only: bool = False) -> None:
+        """Show the notebook and follow it; a new notebook gets cells holding `first_cells`
+        unless `read_only` (a read token: the page writes nothing). `serve_at_once`: run this
+        page's requests from now on (no sync backend, so no remote kernel can serve it); else
+        the hand-over starts the executor once it knows who serves."""
         # The executor follows the store before the view does: a run asked in one commit is then
         # picked before the view renders it queued, and one render shows it running.
         if serve_at_once:
             self.executor.start()
-        if not self._store.is_initialized():
+        if not read_only and not self._store.is_initialized():
             self._store.initialize("Untitled notebook", self._client_id, [str(s) for s in first_cells] or [""])
         # For the page's life: the notebook is shown until the page goes.
         for table in ("cells", "outputs"):

@@ -107,8 +107,12 @@ class Handover:
         check_ms: float = 500,
         on_change: Callable[[str | None], None] | None = None,
         carried: Mapping[str, float] | None = None,
+        may_serve: bool = True,
     ) -> None:
         self._store = store
+        # False: this client's agent never serves (a page whose token is not a kernel token,
+        # docs/access.md); who serves is still followed and reported.
+        self._may_serve = may_serve
         self._agent = agent
         self._me = me
         self._clock = clock
@@ -157,7 +161,7 @@ class Handover:
         if self._unsubscribe is None or not self._rows_seen:
             return  # stopped, or the store has not answered yet
         serving = self._leases.serving(self._clock())
-        mine = serving is None or serving == self._me
+        mine = self._may_serve and (serving is None or serving == self._me)
         who = "this kernel" if self._me else "the page's kernel"
         if not mine and self._agent.running:
             self._agent.stop()

@@ -15,6 +15,7 @@ sys.path.insert(0, str(ROOT))
 import build  # noqa: E402
 
 from notebook_page import NotebookPage  # noqa: E402
+from sync_services import SyncBackend  # noqa: E402
 
 # Without the networking flags Chromium floods the closed network with refused connections.
 CHROMIUM_ARGS = [
@@ -45,6 +46,15 @@ def base_url():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def sync_backend(tmp_path_factory):
+    """The sync backend (wrangler on loopback) for a module's tests, with a secret of its own."""
+    backend = SyncBackend(tmp_path_factory.mktemp("sync-state"))
+    backend.start()
+    yield backend
+    backend.stop()
 
 
 @pytest.fixture

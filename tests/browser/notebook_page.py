@@ -66,6 +66,12 @@ COUNT_COMMITS = """() => {
   Object.defineProperty(lc, 'store', { configurable: true, get: () => current, set: (store) => { current = count(store) } })
 }"""
 
+# What LiveStore 0.4.0 logs when a synced store dies of its merge defects (docs/sync.md).
+LIVESTORE_SYNC_DEFECTS = (
+    "Incoming events must be greater than upstream head",
+    "New local head must be greater than or equal to the previous local head",
+)
+
 # Records when (ms after navigation) the popup first shows an option labelled `label` while cell
 # `index` holds `text`, from the DOM change itself: Playwright's waits poll 20-500 ms apart.
 WATCH_POPUP = """([index, text, label]) => {
@@ -105,8 +111,9 @@ class NotebookPage:
             self.warnings.append(message.text[:300])
 
     def open(self, notebook_id: str | None, options: dict | None = None, sync: str | None = None,
-             wait_ready: bool = True) -> None:
-        """Open the page; unless told not to, wait until the kernel and completions are ready."""
+             wait_ready: bool = True, token: str | None = None) -> None:
+        """Open the page (with `token` in its fragment, as `build.py sync` prints it); unless told
+        not to, wait until the kernel and completions are ready."""
         params = {}
         if notebook_id:
             params["notebook"] = notebook_id
@@ -115,7 +122,8 @@ class NotebookPage:
         if sync:
             params["sync"] = sync
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
-        self.page.goto(f"{self.base_url}/{query}")
+        fragment = f"#token={token}" if token else ""
+        self.page.goto(f"{self.base_url}/{query}{fragment}")
         if wait_ready:
             self.wait_ready()
 
@@ -239,4 +247,7 @@ class NotebookPage:
         return self.page.evaluate("window.livecomplete.clientId")
 
     def assert_no_errors(self) -> None:
-        assert self.errors == [], "\n".join(self.errors)
+        """No console error but LiveStore's own report of the sync defects the page recovers from
+        (docs/sync.md#the-silent-stall): the store shuts down, and the page starts it afresh."""
+        unexpected = [e for e in self.errors if not any(known in e for known in LIVESTORE_SYNC_DEFECTS)]
+        assert unexpected == [], "\n".join(unexpected)

@@ -75,6 +75,16 @@ class SyncBackend:
         self.state = state
         self.url = f"ws://127.0.0.1:{self.port}"
         self._process: OutputProcess | None = None
+        self.secret = build.sync_secret(state)
+
+    def token(self, notebook_id: str, role: str, hours: float = 2) -> str:
+        """A token for `notebook_id` signed with this backend's secret (as `build.py token` makes)."""
+        return build.mint_token(self.state, notebook_id, role, hours)
+
+    @property
+    def lines(self) -> list[str]:
+        """What wrangler logged so far."""
+        return list(self._process.lines) if self._process else []
 
     def start(self) -> None:
         self._process = OutputProcess(
@@ -90,13 +100,15 @@ class SyncBackend:
 class RemoteKernelProcess(OutputProcess):
     """`web/node/remote-kernel.js` for one notebook."""
 
-    def __init__(self, notebook_id: str, sync_url: str, kernel_id: str, lease_ms: int = 6000) -> None:
+    def __init__(self, notebook_id: str, sync_url: str, kernel_id: str, lease_ms: int = 6000, *,
+                 token: str | None, wait_serving: bool = True) -> None:
         super().__init__(
             build.remote_kernel_command(notebook_id, sync_url, "--kernel-id", kernel_id, "--lease-ms", str(lease_ms)),
-            cwd=build.ROOT,
+            cwd=build.ROOT, env={build.TOKEN_VARIABLE: token or ""},
         )
         self.kernel_id = kernel_id
-        self.wait_for_line(r"serves .* through ")
+        if wait_serving:
+            self.wait_for_line(r"serves .* through ")
 
     def answers(self) -> list[dict]:
         """What the kernel logged answering: {id, requestedBy, cell, status, how, computations}."""

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
-import sys
-import urllib.request
 import time
 import uuid
 
@@ -20,15 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError, expect
 
 import build
 from notebook_page import COUNT_COMMITS, NotebookPage
-from sync_services import OutputProcess, RemoteKernelProcess, SyncBackend, free_port
-
-
-@pytest.fixture(scope="module")
-def sync_backend(tmp_path_factory):
-    backend = SyncBackend(tmp_path_factory.mktemp("sync-state"))
-    backend.start()
-    yield backend
-    backend.stop()
+from sync_services import RemoteKernelProcess
 
 
 @pytest.fixture
@@ -41,7 +31,8 @@ def kernels(sync_backend, notebook_id):
 
     def start(kernel_id=None, lease_ms=30_000):
         process = RemoteKernelProcess(
-            notebook_id, sync_backend.url, kernel_id or f"kernel-{uuid.uuid4().hex[:6]}", lease_ms)
+            notebook_id, sync_backend.url, kernel_id or f"kernel-{uuid.uuid4().hex[:6]}", lease_ms,
+            token=sync_backend.token(notebook_id, "kernel"))
         started.append(process)
         return process
 
@@ -59,10 +50,12 @@ def person(browser, base_url, notebook_id, sync_backend):
     """Open the notebook, synced, as a new person: a browser context of their own."""
     pages = []
 
-    def open_as_new_person(options=None):
+    def open_as_new_person(options=None, role="kernel"):
+        # A kernel token by default: these tests are about a remote kernel and the pages' own
+        # kernels handing over (test_access.py is about the roles).
         context = browser.new_context()
         notebook = NotebookPage(context.new_page(), base_url)
-        notebook.open(notebook_id, options, sync=sync_backend.url)
+        notebook.open(notebook_id, options, sync=sync_backend.url, token=sync_backend.token(notebook_id, role))
         notebook.page.evaluate(COUNT_COMMITS)
         pages.append((context, notebook))
         return notebook
@@ -280,17 +273,6 @@ def test_the_kernel_command_refuses_bad_arguments_clearly():
     assert result.returncode == 2
     assert "--notebook <id> is required" in result.stderr
     assert "--sync <ws:// or wss:// URL> is required" in result.stderr
-
-
-def test_build_py_sync_says_where_it_listens_and_serves_there():
-    port = free_port()
-    server = OutputProcess([sys.executable, str(build.ROOT / "build.py"), "sync", "--port", str(port)], cwd=build.ROOT)
-    try:
-        server.wait_for_line(rf"sync backend listening on ws://127\.0\.0\.1:{port}")
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
-            assert b"sync-cf" in response.read()
-    finally:
-        server.stop()
 
 
 # -- the notebook's main store through the backend: runs by the remote kernel ---------------------

@@ -144,3 +144,19 @@ def test_a_lease_carried_over_keeps_serving_until_it_runs_out_even_if_the_rows_a
 
 def test_carried_leases_that_are_not_numbers_are_left_out():
     assert KernelLeases(carried={"k1": "soon", "k2": 5.0, 3: 1.0}).leases() == {"k2": 5.0}
+
+
+async def test_a_client_that_may_not_serve_never_starts_but_still_says_who_serves(store):
+    # A page whose token is not a kernel token (docs/access.md).
+    now = [1000.0]
+    agent, seen = FakeAgent(), []
+    handover = Handover(store, agent, clock=lambda: now[0], check_ms=5, on_change=seen.append, may_serve=False)
+    handover.start()
+    await asyncio.sleep(0.02)
+    assert not agent.running
+    store.commit_kernel_announced("k1", 100, announced_at=1000.0)
+    await asyncio.sleep(0.02)
+    now[0] = 1100.0  # the lease lapsed: a page that may serve would start its agent now
+    await asyncio.sleep(0.02)
+    assert agent.starts == 0 and seen == ["k1", None]
+    handover.stop()

@@ -3,9 +3,13 @@
 // LiveStore clients of the notebook's main store and of its completion store, synced through the
 // sync backend (web/sync/). It listens on nothing.
 //
-//   node --experimental-websocket web/node/remote-kernel.js --notebook <id> --sync <ws-url>
-//        [--kernel-id <id>] [--lease-ms 6000] [--options <json>]
+//   LIVECOMPLETE_SYNC_TOKEN=<kernel token> node --experimental-websocket web/node/remote-kernel.js
+//        --notebook <id> --sync <ws-url> [--token-file <path>] [--kernel-id <id>] [--lease-ms 6000]
+//        [--options <json>]
 //
+// The token (a `kernel` token for the notebook: `build.py token --role kernel`) comes from the
+// environment or a file, never the command line, which `ps` shows; it refuses to start without one
+// the backend accepts, and says why.
 // (`python3 build.py kernel --notebook <id> --sync <ws-url>` builds what it needs and runs it.)
 // It needs dist/ from `python3 build.py build`: the wheels in dist/wheels. Logs go to stdout, a
 // line per request answered. SIGINT or SIGTERM: it says it leaves, so pages take over at once.
@@ -24,6 +28,7 @@ import { watchConnection } from '../src/connection.js'
 import { queries as notebookQueries } from '../src/notebook-queries.js'
 import { events as notebookEvents, schema as notebookSchema } from '../src/notebook-schema.js'
 import { INITIAL_SYNC_MS } from '../src/notebook-store-options.js'
+import { checkSyncAccess } from '../src/sync-access.js'
 import { watchSync } from '../src/sync-watchdog.js'
 import { queries } from '../src/queries.js'
 import { events, schema } from '../src/schema.js'
@@ -47,6 +52,7 @@ function parseCommandLine() {
       'kernel-id': { type: 'string' },
       'lease-ms': { type: 'string', default: '6000' },
       options: { type: 'string', default: '{}' },
+      'token-file': { type: 'string' },
     },
   })
   const problems = []
@@ -61,7 +67,37 @@ function parseCommandLine() {
     process.exit(2)
   }
   const kernelId = values['kernel-id'] ?? `kernel-${hostname()}-${process.pid}`
-  return { notebookId: values.notebook, syncUrl: values.sync, kernelId, leaseMs, optionsJson: values.options }
+  return {
+    notebookId: values.notebook, syncUrl: values.sync, kernelId, leaseMs, optionsJson: values.options,
+    tokenFile: values['token-file'],
+  }
+}
+
+const TOKEN_VARIABLE = 'LIVECOMPLETE_SYNC_TOKEN'
+
+/** The kernel token, from the file or the environment (then removed from it: cells run here). */
+async function readToken(tokenFile) {
+  const fromEnvironment = process.env[TOKEN_VARIABLE]
+  delete process.env[TOKEN_VARIABLE]
+  if (!tokenFile) return fromEnvironment?.trim() || null
+  try {
+    return (await readFile(tokenFile, 'utf8')).trim()
+  } catch (error) {
+    refuse(`cannot read --token-file ${tokenFile} (${error.code ?? error.message})`)
+  }
+}
+
+function refuse(why) {
+  console.error(`remote-kernel: ${why}`)
+  process.exit(2)
+}
+
+/** Exits with the reason unless the backend lets a kernel serve this notebook with `token`. */
+async function checkAccess(syncUrl, notebookId, token) {
+  const access = await checkSyncAccess({ syncUrl, notebookId, token })
+  if (!access.allowed) refuse(`not allowed to serve notebook ${notebookId}: ${access.why} (the token comes from ${TOKEN_VARIABLE} or --token-file)`)
+  if (access.role !== 'kernel') refuse(`not allowed to serve notebook ${notebookId}: a kernel needs a kernel token, this one grants ${access.role}`)
+  if (!access.checked) log(`warning: could not reach ${syncUrl} to check the token; connecting anyway`)
 }
 
 async function loadPython() {
@@ -75,8 +111,10 @@ async function loadPython() {
 let stopping = false
 
 async function main() {
-  const { notebookId, syncUrl, kernelId, leaseMs, optionsJson } = parseCommandLine()
+  const { notebookId, syncUrl, kernelId, leaseMs, optionsJson, tokenFile } = parseCommandLine()
   const storeId = `${notebookId}-completions`
+  const token = await readToken(tokenFile)
+  await checkAccess(syncUrl, notebookId, token)
   log(`kernel ${kernelId} for ${storeId}: loading Python and Jedi`)
   const began = performance.now()
   // Nothing kept on disk: the backend holds the event logs; this kernel reads them on start (the
@@ -91,6 +129,8 @@ async function main() {
       schema: storeSchema,
       storeId: id,
       shutdownDeferred: shutdown,
+      // The backend checks it on every connection, pull and push (web/sync/access.js).
+      syncPayload: { token },
       adapter: makeAdapter({
         storage: { type: 'in-memory' },
         clientId: kernelId,

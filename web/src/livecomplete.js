@@ -17,6 +17,7 @@ import { openNotebookStore, events as notebookEvents, queries as notebookQueries
 import { signatureHelp } from './signature-help.js'
 import { markForFreshStart, openOnce, openOrStartAfresh } from './store-lifecycle.js'
 import { completionStoreDirectory, events, queries, storageFormatVersion, tables } from './store.js'
+import { checkSyncAccess } from './sync-access.js'
 import { watchSync } from './sync-watchdog.js'
 
 /**
@@ -26,12 +27,17 @@ import { watchSync } from './sync-watchdog.js'
  * @param {string} [config.baseUrl]  where `pyodide/` and `wheels/` are served (default: the page)
  * @param {string} [config.syncUrl]  a LiveStore sync backend (ws:// or wss://) for the stores;
  *   without one they are local to this browser
+ * @param {string} [config.syncToken]  the token the backend grants this notebook with (`build.py
+ *   token`); its role decides what the page does: `read` only looks, `write` edits, runs and asks,
+ *   `kernel` also lets the page's own kernel serve everyone while no remote kernel does
  * @param {object} [config.notebook]  also open the notebook's main store (`lc.notebook`): cells,
  *   runs and outputs; `{cells}` are the sources of a new notebook's cells. Without it the host
  *   keeps its own notebook model and runs cells with `lc.kernel.run(code)`.
  */
-export function createLivecomplete({ notebookId, options = {}, baseUrl = document.baseURI, syncUrl = null, notebook = null }) {
-  return new Livecomplete({ notebookId, options, baseUrl, syncUrl, notebook })
+export function createLivecomplete({
+  notebookId, options = {}, baseUrl = document.baseURI, syncUrl = null, syncToken = null, notebook = null,
+}) {
+  return new Livecomplete({ notebookId, options, baseUrl, syncUrl, syncToken, notebook })
 }
 
 export class Livecomplete extends EventTarget {
@@ -50,6 +56,11 @@ export class Livecomplete extends EventTarget {
   pythonStart = null
   /** With a sync backend: whether the store is connected to it now (null before it is known). */
   syncConnected = null
+  /** With a sync backend: the role its token grants ('read' | 'write' | 'kernel'), once known. */
+  syncRole = null
+  /** Why the backend would not let this page in (the notebook then stays in this browser), or null. */
+  syncRefused = null
+  #syncToken = null
   #stopWatchingConnection = () => {}
   #session = null
   #queries = 0
@@ -64,7 +75,8 @@ export class Livecomplete extends EventTarget {
   #reopened = false
   // What the CodeMirror extensions ask the page's Python through (completion-source.js).
   #sessions = {
-    current: () => this.#session,
+    // A read token asks nothing (the backend would refuse the request, and the page's push with it).
+    current: () => (this.syncRole === 'read' ? null : this.#session),
     starting: () => this.state === 'starting',
     ready: null,
     recovering: () => this.#recovery,
@@ -77,11 +89,12 @@ export class Livecomplete extends EventTarget {
   #pageNotebook = null
   #firstCells = []
 
-  constructor({ notebookId, options, baseUrl, syncUrl, notebook }) {
+  constructor({ notebookId, options, baseUrl, syncUrl, syncToken, notebook }) {
     super()
     this.notebookId = notebookId
     this.options = options
     this.syncUrl = syncUrl
+    this.#syncToken = syncToken
     if (notebook) {
       this.notebook = new NotebookHandle()
       this.#firstCells = Array.isArray(notebook.cells) ? notebook.cells.map(String) : ['']
@@ -128,9 +141,11 @@ export class Livecomplete extends EventTarget {
       fromSnapshot: snapshotWanted(this.options),
       onProgress: (detail) => this.#setState('starting', detail),
     }).then(marked('python-started'))
+    // Nothing connects before the backend said this page may (sync-access.js).
+    const allowed = this.syncUrl ? this.#askAccess() : Promise.resolve()
     // The notebook shows as soon as its store and Python are there. Its store opens first: two
     // stores opening at once on a small machine delayed both (docs/notebook.md).
-    const notebookOpened = this.notebook ? this.#openNotebookStore() : Promise.resolve()
+    const notebookOpened = allowed.then(() => this.notebook && this.#openNotebookStore())
     const notebookShown = this.notebook && Promise.all([notebookOpened, python])
       .then(([, { pyodide }]) => this.#showNotebook(pyodide))
     const [opened, , { pyodide, snapshot }] = await Promise.all([
@@ -145,6 +160,26 @@ export class Livecomplete extends EventTarget {
     this.#useStore(opened)
   }
 
+  /** The role this page has on the notebook; refused, the notebook stays in this browser. */
+  async #askAccess() {
+    const access = await checkSyncAccess({ syncUrl: this.syncUrl, notebookId: this.notebookId, token: this.#syncToken })
+    if (!access.allowed) {
+      this.syncRefused = access.why
+      this.syncUrl = null
+      console.warn(`[livecomplete] not allowed to open this notebook through the sync backend: ${access.why}`)
+      this.dispatchEvent(new CustomEvent('sync-refused', { detail: { why: access.why } }))
+      return
+    }
+    this.syncRole = access.role
+    if (this.notebook) this.notebook.readOnly = access.role === 'read'
+    this.dispatchEvent(new CustomEvent('sync-role', { detail: { role: access.role } }))
+  }
+
+  /** The sync backend and token the stores connect with, or null (local). */
+  get #sync() {
+    return this.syncUrl ? { url: this.syncUrl, token: this.#syncToken } : null
+  }
+
   async #openNotebookStore() {
     // The person's work: a store that stops saving is said loudly (it is never removed or reset).
     const stopped = (why) => {
@@ -153,7 +188,7 @@ export class Livecomplete extends EventTarget {
       this.notebook.reportProblem(text)
     }
     const onFailure = stopped
-    const { store, persisted, whyNotPersisted } = await openNotebookStore(this.notebookId, { syncUrl: this.syncUrl, onFailure })
+    const { store, persisted, whyNotPersisted } = await openNotebookStore(this.notebookId, { sync: this.#sync, onFailure })
     performance.mark('livecomplete:notebook-store-opened')
     this.#notebookStore = store
     if (persisted) {
@@ -189,6 +224,8 @@ export class Livecomplete extends EventTarget {
       // Without a sync backend no remote kernel can serve the notebook: the page's kernel runs
       // its cells from now on, even while the completion store is still opening.
       serveAtOnce: !this.syncUrl,
+      // A read token may write nothing: a new notebook is not even started.
+      readOnly: this.syncRole === 'read',
       onView: (viewJson) => this.notebook.showView(viewJson),
     })
     this.notebook.attach(this.#pageNotebook)
@@ -198,10 +235,11 @@ export class Livecomplete extends EventTarget {
 
   /** The completion store: in OPFS when it opens (store-lifecycle.js), or in memory `because`. */
   #openStore(because = null) {
-    const { notebookId, syncUrl } = this
+    const { notebookId } = this
+    const sync = this.#sync
     const onFailure = (store, why) => store === this.store && this.#storeFailed(why)
-    if (because) return openOnce(notebookId, { inMemory: because, syncUrl, onFailure })
-    return openOrStartAfresh(notebookId, { syncUrl, onFailure, onNotice: (text) => this.#notice(text) })
+    if (because) return openOnce(notebookId, { inMemory: because, sync, onFailure })
+    return openOrStartAfresh(notebookId, { sync, onFailure, onNotice: (text) => this.#notice(text) })
   }
 
   /** Start the page's Python (client, kernel agent, cleanup) on an open store. */
@@ -229,6 +267,8 @@ export class Livecomplete extends EventTarget {
       storageFormatVersion,
       persisted,
       carriedLeasesJson,
+      // Only a kernel token lets the page's own kernel serve a synced notebook (docs/access.md).
+      mayServe: !this.syncUrl || this.syncRole === 'kernel',
       onRemoteKernel: (kernelId) => {
         // A store started afresh reports the kernel that served before it: no change.
         if (this.#remoteKernelKnown && (kernelId ?? null) === this.remoteKernel) return

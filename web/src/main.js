@@ -40,11 +40,18 @@ function syncUrlFromUrl() {
   return { syncUrl: null, problem: `?sync must be a ws:// or wss:// URL; ignored "${raw}": the notebook stays local.` }
 }
 
+// `#token=…` is the token the backend grants this notebook with (`build.py sync` prints such
+// URLs). In the fragment, the browser sends it to no server, not even this page's.
+function syncTokenFromUrl() {
+  return new URLSearchParams(window.location.hash.slice(1)).get('token')
+}
+
 const { notebookId, problem } = notebookIdFromUrl()
 const { options, problem: optionsProblem } = optionsFromUrl()
 const { syncUrl, problem: syncProblem } = syncUrlFromUrl()
 // A new notebook starts with the welcome cell and two empty ones.
-const lc = createLivecomplete({ notebookId, options, syncUrl, notebook: { cells: [WELCOME, '', ''] } })
+const syncToken = syncTokenFromUrl()
+const lc = createLivecomplete({ notebookId, options, syncUrl, syncToken, notebook: { cells: [WELCOME, '', ''] } })
 // A handle for the console and the browser tests.
 window.livecomplete = lc
 mountNotebook(document.querySelector('#app'), lc)

@@ -11,6 +11,8 @@ export class NotebookHandle extends EventTarget {
   /** Whether the notebook lives in OPFS; when not, `storageProblem` says why. */
   persisted = null
   storageProblem = null
+  /** Whether this page may only look (a `read` token): the edits then reject, committing nothing. */
+  readOnly = false
   #session = null
   #attached = Promise.withResolvers()
 
@@ -63,6 +65,7 @@ export class NotebookHandle extends EventTarget {
   }
 
   async #ready() {
+    if (this.readOnly) throw new Error('this page may only read the notebook (its token is a read token)')
     await this.#attached.promise
     return this.#session
   }

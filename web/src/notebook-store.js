@@ -13,32 +13,32 @@ import { INITIAL_SYNC_MS } from './notebook-store-options.js'
 import { describeError, OPEN_STALL_MS, openWith, opfsUnavailableBecause } from './store.js'
 
 /**
- * Resolves to {store, persisted, whyNotPersisted}. `onFailure(why)`: LiveStore shut the store down
+ * `sync`: {url, token} of a sync backend, or null. Resolves to {store, persisted, whyNotPersisted}. `onFailure(why)`: LiveStore shut the store down
  * on an error after it opened.
  */
-export async function openNotebookStore(notebookId, { syncUrl = null, onFailure = () => {} } = {}) {
-  const opening = { schema, storeId: notebookId, syncUrl, onFailure }
+export async function openNotebookStore(notebookId, { sync = null, onFailure = () => {} } = {}) {
+  const opening = { schema, storeId: notebookId, sync, onFailure }
   let whyNotPersisted = await opfsUnavailableBecause()
   if (!whyNotPersisted) {
     try {
       const adapter = makePersistedAdapter({
         storage: { type: 'opfs' },
         experimental: { disableFastPath: true }, // as for the completion store (store.js)
-        worker: syncUrl ? NotebookSyncedWorker : NotebookWorker,
+        worker: sync ? NotebookSyncedWorker : NotebookWorker,
         sharedWorker: LiveStoreSharedWorker,
       })
       // A synced opening waits for the backend's events first (INITIAL_SYNC_MS).
-      const stallMs = OPEN_STALL_MS + (syncUrl ? INITIAL_SYNC_MS : 0)
+      const stallMs = OPEN_STALL_MS + (sync ? INITIAL_SYNC_MS : 0)
       return { store: await openWith(adapter, { ...opening, stallMs }), persisted: true, whyNotPersisted: null }
     } catch (error) {
       whyNotPersisted = `the notebook could not be opened in OPFS (${describeError(error)}); nothing was deleted`
     }
   }
   console.warn(`[livecomplete] the notebook is kept in memory for this page: ${whyNotPersisted}`)
-  const sync = syncUrl
-    ? { backend: makeWsSync({ url: syncUrl }), initialSyncOptions: { _tag: 'Blocking', timeout: INITIAL_SYNC_MS } }
+  const syncing = sync
+    ? { backend: makeWsSync({ url: sync.url }), initialSyncOptions: { _tag: 'Blocking', timeout: INITIAL_SYNC_MS } }
     : undefined
-  const store = await openWith(makeInMemoryAdapter({ sync }), opening)
+  const store = await openWith(makeInMemoryAdapter({ sync: syncing }), opening)
   return { store, persisted: false, whyNotPersisted }
 }
 

@@ -2,7 +2,7 @@
 // (lc.notebook), Shift+Enter to run, outputs, cell tools (move, add, delete) and the status line.
 // Completions and the notebook come only through the public API.
 import { python } from '@codemirror/lang-python'
-import { EditorState, Prec } from '@codemirror/state'
+import { Compartment, EditorState, Prec } from '@codemirror/state'
 import { keymap } from '@codemirror/view'
 import { EditorView, basicSetup } from 'codemirror'
 import { optionValue } from './facts.js'
@@ -133,6 +133,10 @@ export function mountNotebook(root, lc) {
     render(shown, { cached: !notebook.view })
   }
   lc.kernel.addEventListener('restart', markAllStale)
+  // Cells shown from the kept view before the backend named this page's role follow it.
+  lc.addEventListener('sync-role', () => {
+    for (const cell of views.values()) cell.setReadOnly(notebook.readOnly)
+  })
   let serving
   lc.addEventListener('remote-kernel', ({ detail: { kernelId } }) => {
     const before = serving
@@ -189,18 +193,37 @@ function header(lc) {
   lc.addEventListener('state', (e) => show(completionStatus, COMPLETION_TEXT, e.detail))
   // Shown while a remote kernel answers this notebook's completions (the page's own stands by).
   const remoteKernel = el('span', { id: 'remote-kernel', className: 'status', hidden: true })
-  lc.addEventListener('remote-kernel', ({ detail: { kernelId } }) => {
-    remoteKernel.hidden = !kernelId
-    remoteKernel.textContent = kernelId ? `Completions by remote kernel ${kernelId}` : ''
+  const showServing = (kernelId) => {
+    // Without a kernel token the page's own kernel never serves a synced notebook (docs/access.md).
+    const waiting = !kernelId && lc.syncRole !== null && lc.syncRole !== 'kernel'
+    remoteKernel.hidden = !kernelId && !waiting
+    remoteKernel.textContent = kernelId
+      ? `Completions by remote kernel ${kernelId}`
+      : waiting ? 'No kernel serves this notebook yet: runs and completions wait for one' : ''
     if (kernelId) remoteKernel.dataset.kernelId = kernelId
     else delete remoteKernel.dataset.kernelId
-  })
-  const sync = lc.syncUrl
-    ? [el('span', { id: 'sync-url', className: 'sync', title: 'the completion store syncs through', textContent: `sync: ${lc.syncUrl}` })]
+  }
+  lc.addEventListener('remote-kernel', ({ detail: { kernelId } }) => showServing(kernelId))
+  // No event comes while nobody serves from the start.
+  lc.ready.then(() => showServing(lc.remoteKernel))
+  const syncUrl = lc.syncUrl
+  const sync = syncUrl
+    ? [el('span', { id: 'sync-url', className: 'sync', title: 'the notebook syncs through', textContent: `sync: ${syncUrl}` })]
     : []
+  const role = () => (lc.syncRole && lc.syncRole !== 'write' ? `, ${lc.syncRole === 'read' ? 'read only' : 'kernel'}` : '')
   lc.addEventListener('sync', ({ detail: { connected } }) => {
     sync[0].dataset.connected = String(connected)
-    sync[0].textContent = `sync: ${lc.syncUrl} (${connected ? 'connected' : 'offline, reconnecting'})`
+    sync[0].textContent = `sync: ${syncUrl} (${connected ? 'connected' : 'offline, reconnecting'}${role()})`
+  })
+  lc.addEventListener('sync-role', ({ detail }) => {
+    sync[0].dataset.role = detail.role
+    document.body.classList.toggle('read-only', detail.role === 'read')
+  })
+  lc.addEventListener('sync-refused', ({ detail: { why } }) => {
+    sync[0].dataset.refused = 'true'
+    sync[0].textContent = `not synced: ${syncUrl} refused this page`
+    const banner = el('p', { id: 'sync-refused', className: 'banner', textContent: `Not allowed to open this notebook: ${why}. It stays in this browser only.` })
+    document.querySelector('header.bar')?.after(banner)
   })
   return el('header', { className: 'bar' }, [
     el('h1', { textContent: 'livecomplete' }),
@@ -298,6 +321,7 @@ class Cell {
   #saveTimer = null
   #firstUnsavedAt = 0
   #applyingStore = false
+  #editable = new Compartment()
 
   constructor(id, lc, { saveMs, actions }) {
     this.id = id
@@ -338,11 +362,17 @@ class Cell {
           basicSetup,
           python(),
           lc.completion(id),
+          this.#editable.of(editability(lc.notebook.readOnly)),
           EditorView.updateListener.of((update) => update.docChanged && !this.#applyingStore && this.#edited()),
           EditorView.domEventHandlers({ blur: () => this.save() }),
         ],
       }),
     })
+  }
+
+  /** A read token: the cell can be read and copied, not changed (notebook-handle.js refuses too). */
+  setReadOnly(readOnly) {
+    this.view.dispatch({ effects: this.#editable.reconfigure(editability(readOnly)) })
   }
 
   /** Whether the person typed since the cell's source was last saved. */
@@ -438,3 +468,5 @@ function el(tag, props = {}, children = []) {
   node.append(...children)
   return node
 }
+
+const editability = (readOnly) => [EditorView.editable.of(!readOnly), EditorState.readOnly.of(readOnly)]

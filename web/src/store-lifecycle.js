@@ -11,8 +11,8 @@ import { describeError, OPEN_STALL_MS, OpeningStalled, openCompletionStore, remo
  * `onFailure(store, why)`: LiveStore shut an opened store down on an error. `onNotice(text)`:
  * something the person should read. Resolves to {store, persisted, whyNotPersisted}.
  */
-export async function openOrStartAfresh(notebookId, { syncUrl, onFailure, onNotice }) {
-  const open = (inMemory = null) => openOnce(notebookId, { inMemory, syncUrl, onFailure })
+export async function openOrStartAfresh(notebookId, { sync, onFailure, onNotice }) {
+  const open = (inMemory = null) => openOnce(notebookId, { inMemory, sync, onFailure })
   if (markedForFreshStart(notebookId)) {
     const notRemoved = await removeCompletionStore(notebookId)
     if (notRemoved) console.warn(`[livecomplete] could not remove the completion store that stopped syncing: ${notRemoved}`)
@@ -42,12 +42,12 @@ export async function openOrStartAfresh(notebookId, { syncUrl, onFailure, onNoti
 }
 
 /** Open the completion store; in memory with `inMemory` (a reason), else in OPFS when possible. */
-export async function openOnce(notebookId, { inMemory = null, syncUrl, onFailure }) {
+export async function openOnce(notebookId, { inMemory = null, sync, onFailure }) {
   let failed = false
   let opened = null
   opened = await openCompletionStore(notebookId, {
     inMemory,
-    syncUrl,
+    sync,
     onFailure: (why) => {
       failed = true
       if (opened) onFailure(opened.store, why)

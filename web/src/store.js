@@ -30,26 +30,26 @@ export class OpeningStalled extends Error {}
 /**
  * Open (or create) the notebook's completion store. In OPFS, shared across the origin's tabs,
  * when the browser allows it; otherwise in memory for this page only.
- * `inMemory` (a reason) skips OPFS. `syncUrl` (ws:// or wss://) connects this store, and only
- * this one, to a LiveStore sync backend (web/sync/), outbound. `onFailure(description)` is called
+ * `inMemory` (a reason) skips OPFS. `sync` ({url: ws:// or wss://, token}) connects this store, and
+ * only this one, to a LiveStore sync backend (web/sync/), outbound. `onFailure(description)` is called
  * when LiveStore shuts the store down on an error (a write refused because the quota is
  * exhausted, say); not when the store is closed on purpose.
  * Resolves to {store, persisted, whyNotPersisted}. Rejects when the store cannot be opened, with
  * OpeningStalled when it has not opened in OPEN_STALL_MS.
  */
-export async function openCompletionStore(notebookId, { inMemory = null, syncUrl = null, onFailure = () => {} } = {}) {
+export async function openCompletionStore(notebookId, { inMemory = null, sync = null, onFailure = () => {} } = {}) {
   const whyNotPersisted = inMemory ?? (await opfsUnavailableBecause())
   if (whyNotPersisted) {
     // Opening waits for the backend's events (as the notebook's store does), so the page sees a
     // remote kernel's lease before its own kernel would start answering.
     // A sync that fails for good shuts it down, so the page starts it afresh (livestore-synced.worker.js).
-    const sync = {
-      backend: makeWsSync({ url: syncUrl }),
+    const syncing = sync && {
+      backend: makeWsSync({ url: sync.url }),
       initialSyncOptions: { _tag: 'Blocking', timeout: INITIAL_SYNC_MS },
       onSyncError: 'shutdown',
     }
-    const adapter = makeInMemoryAdapter({ sync: syncUrl ? sync : undefined })
-    const store = await openWith(adapter, { schema, storeId: completionStoreId(notebookId), syncUrl, onFailure })
+    const adapter = makeInMemoryAdapter({ sync: syncing || undefined })
+    const store = await openWith(adapter, { schema, storeId: completionStoreId(notebookId), sync, onFailure })
     return { store, persisted: false, whyNotPersisted }
   }
   const adapter = makePersistedAdapter({
@@ -62,11 +62,11 @@ export async function openCompletionStore(notebookId, { inMemory = null, syncUrl
     // and the page would wait for ever: hence OPEN_STALL_MS.
     experimental: { disableFastPath: true },
     // The leader worker owns the sync connection; it learns the URL from the sync payload.
-    worker: syncUrl ? LiveStoreSyncedWorker : LiveStoreWorker,
+    worker: sync ? LiveStoreSyncedWorker : LiveStoreWorker,
     sharedWorker: LiveStoreSharedWorker,
   })
   const storeId = completionStoreId(notebookId)
-  const store = await openWith(adapter, { schema, storeId, syncUrl, onFailure, stallMs: OPEN_STALL_MS })
+  const store = await openWith(adapter, { schema, storeId, sync, onFailure, stallMs: OPEN_STALL_MS })
   return { store, persisted: true, whyNotPersisted: null }
 }
 
@@ -78,7 +78,7 @@ export async function openCompletionStore(notebookId, { inMemory = null, syncUrl
  */
 export async function openWith(
   adapter,
-  { schema, storeId, syncUrl, onFailure, stallMs = null, confirmUnsavedChanges = false },
+  { schema, storeId, sync = null, onFailure, stallMs = null, confirmUnsavedChanges = false },
 ) {
   const shutdown = Deferred.unsafeMake(FiberId.none)
   const abandon = new AbortController()
@@ -88,7 +88,8 @@ export async function openWith(
     storeId,
     shutdownDeferred: shutdown,
     signal: abandon.signal,
-    ...(syncUrl ? { syncPayload: { syncUrl } } : {}),
+    // The backend checks the token on every connection, pull and push (web/sync/access.js).
+    ...(sync ? { syncPayload: { syncUrl: sync.url, token: sync.token } } : {}),
     confirmUnsavedChanges,
   })
   const store = await (stallMs === null ? opening : withinOrAbandoned(opening, stallMs, abandon))

@@ -1,0 +1,43 @@
+// Whether this client may open a notebook through a sync backend, and in which role, asked before
+// its stores connect: LiveStore retries a refused connection for ever without saying why, so the
+// person would only see "offline". The backend checks again on every connection and push.
+import { TokenRefused, checkClaims, readClaims } from '../sync/access.js'
+
+const ASK_TIMEOUT_MS = 5000
+
+/** The backend's `/access` URL for a ws:// or wss:// sync URL. */
+export function accessUrl(syncUrl, notebookId) {
+  const url = new URL(syncUrl.replace(/^ws/, 'http'))
+  url.pathname = '/access'
+  url.search = `?notebook=${encodeURIComponent(notebookId)}`
+  return url.href
+}
+
+/**
+ * {allowed: true, role, checked} or {allowed: false, why}. What the token claims is checked here
+ * first (no token, malformed, expired, another notebook's); then the backend checks its signature.
+ * A backend that cannot be reached now leaves `checked` false: the claimed role stands until the
+ * stores connect, where the backend refuses a bad token all the same.
+ */
+export async function checkSyncAccess({ syncUrl, notebookId, token, fetchImpl = globalThis.fetch }) {
+  let claims
+  try {
+    claims = checkClaims(readClaims(token), notebookId)
+  } catch (error) {
+    if (error instanceof TokenRefused) return { allowed: false, why: error.message }
+    throw error
+  }
+  let answer
+  try {
+    const response = await fetchImpl(accessUrl(syncUrl, notebookId), {
+      method: 'POST',
+      body: token,
+      signal: AbortSignal.timeout(ASK_TIMEOUT_MS),
+    })
+    answer = await response.json()
+  } catch {
+    return { allowed: true, role: claims.role, checked: false }
+  }
+  if (answer?.allowed === true) return { allowed: true, role: answer.role, checked: true }
+  return { allowed: false, why: String(answer?.why ?? 'refused by the sync backend').slice(0, 200) }
+}
