@@ -162,6 +162,7 @@ def test_a_page_with_a_refused_token_is_told_why_sees_nothing_and_stays_usable_l
     stranger.page.keyboard.press("Escape")
     stranger.set_cell(2, "stranger_was_here = 1")
     stranger.run_cell(2)
+    stranger_id = stranger.client_id()
 
     # Expired and another notebook's tokens are refused before anything connects.
     for token, why in ((expired_token(sync_backend, notebook_id), "the token has expired"),
@@ -172,7 +173,9 @@ def test_a_page_with_a_refused_token_is_told_why_sees_nothing_and_stays_usable_l
     reader = people(sync_backend.token(notebook_id, "read"))
     expect(reader.page.locator("main.cells")).to_contain_text("top_secret")
     assert "stranger_was_here" not in reader.page.locator("main.cells").inner_text()
-    assert_kept_secret(sync_backend, [sync_backend.secret, forged], stranger.warnings, reader.warnings)
+    requests = reader.page.evaluate("() => window.livecomplete.debug.storedEvents().requests")
+    assert stranger_id not in {r["requestedBy"] for r in requests}
+    assert_kept_secret(sync_backend, [sync_backend.secret, forged], stranger.warnings, stranger.errors, reader.warnings)
 
 
 def test_a_read_token_sees_cells_outputs_and_completions_and_changes_nothing(
