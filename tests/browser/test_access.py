@@ -249,6 +249,20 @@ def test_only_a_kernel_token_serves_a_fake_announcement_from_a_write_token_silen
     assert any("a write token may not write v1.KernelAnnounced" in line for line in sync_backend.lines), sync_backend.lines[-20:]
 
 
+def test_when_a_token_expires_the_page_says_so_and_the_kernel_stops_saying_why(
+        sync_backend, notebook_id, people, kernel_process):
+    soon = int(time.time()) + 20
+    kernel = kernel_process(access.mint_token(sync_backend.secret, notebook_id, "kernel", soon))
+    page = people(access.mint_token(sync_backend.secret, notebook_id, "write", soon))
+    expect(page.page.locator("#sync-url")).to_contain_text("connected")
+    expect(page.page.locator("#sync-refused")).to_have_text(
+        "Not allowed to open this notebook: the token has expired; reload with a new one. It stays in this browser only.",
+        timeout=40_000)
+    expect(page.page.locator("#sync-url")).to_have_attribute("data-refused", "true")
+    assert kernel.process.wait(30) == 2
+    kernel.wait_for_line(r"remote-kernel: the token expired \(.*\): start the kernel again with a new one", timeout_s=5)
+
+
 def test_build_py_sync_prints_page_and_kernel_commands_whose_tokens_work():
     port = free_port()
     server = OutputProcess([sys.executable, str(build.ROOT / "build.py"), "sync", "--port", str(port),

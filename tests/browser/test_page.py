@@ -93,10 +93,10 @@ def test_add_cell_button_adds_an_editor_with_completions(open_notebook):
 # The public JS surface of a Livecomplete: changing it is a deliberate act (README: Embedding).
 PUBLIC_FIELDS = [
     "clientId", "debug", "detail", "kernel", "notebook", "notebookId", "options", "persisted", "pythonStart", "ready",
-    "remoteKernel", "schema", "state", "storageProblem", "store", "syncConnected", "syncUrl",
+    "remoteKernel", "schema", "state", "storageProblem", "store", "syncConnected", "syncRefused", "syncRole", "syncUrl",
 ]
 PUBLIC_METHODS = ["cleanupNow", "completion", "completionSource", "storageReport"]
-NOTEBOOK_FIELDS = ["persisted", "ready", "storageProblem", "view"]
+NOTEBOOK_FIELDS = ["persisted", "readOnly", "ready", "storageProblem", "view"]
 NOTEBOOK_METHODS = ["addCell", "attach", "deleteCell", "moveCell", "reportProblem", "run", "setSource", "showView"]
 DEBUG_PROBES = ["memoryReport", "notebookStore", "queriesStarted", "storedEvents", "timings"]
 

@@ -28,7 +28,7 @@ import { watchConnection } from '../src/connection.js'
 import { queries as notebookQueries } from '../src/notebook-queries.js'
 import { events as notebookEvents, schema as notebookSchema } from '../src/notebook-schema.js'
 import { INITIAL_SYNC_MS } from '../src/notebook-store-options.js'
-import { checkSyncAccess } from '../src/sync-access.js'
+import { checkSyncAccess, whenExpired } from '../src/sync-access.js'
 import { watchSync } from '../src/sync-watchdog.js'
 import { queries } from '../src/queries.js'
 import { events, schema } from '../src/schema.js'
@@ -98,6 +98,8 @@ async function checkAccess(syncUrl, notebookId, token) {
   if (!access.allowed) refuse(`not allowed to serve notebook ${notebookId}: ${access.why} (the token comes from ${TOKEN_VARIABLE} or --token-file)`)
   if (access.role !== 'kernel') refuse(`not allowed to serve notebook ${notebookId}: a kernel needs a kernel token, this one grants ${access.role}`)
   if (!access.checked) log(`warning: could not reach ${syncUrl} to check the token; connecting anyway`)
+  // Past its expiry the backend refuses this kernel's pushes: stop, saying why, rather than go silent.
+  whenExpired(access.exp, () => refuse(`the token expired (${new Date(access.exp * 1000).toISOString()}): start the kernel again with a new one`))
 }
 
 async function loadPython() {

@@ -17,7 +17,7 @@ import { openNotebookStore, events as notebookEvents, queries as notebookQueries
 import { signatureHelp } from './signature-help.js'
 import { markForFreshStart, openOnce, openOrStartAfresh } from './store-lifecycle.js'
 import { completionStoreDirectory, events, queries, storageFormatVersion, tables } from './store.js'
-import { checkSyncAccess } from './sync-access.js'
+import { checkSyncAccess, whenExpired } from './sync-access.js'
 import { watchSync } from './sync-watchdog.js'
 
 /**
@@ -173,6 +173,13 @@ export class Livecomplete extends EventTarget {
     this.syncRole = access.role
     if (this.notebook) this.notebook.readOnly = access.role === 'read'
     this.dispatchEvent(new CustomEvent('sync-role', { detail: { role: access.role } }))
+    // Past it the backend refuses this page's pushes (and LiveStore retries them for ever): say so.
+    whenExpired(access.exp, () => {
+      const why = 'the token has expired; reload with a new one'
+      this.syncRefused = why
+      console.warn(`[livecomplete] the sync backend no longer lets this page in: ${why}`)
+      this.dispatchEvent(new CustomEvent('sync-refused', { detail: { why } }))
+    })
   }
 
   /** The sync backend and token the stores connect with, or null (local). */

@@ -212,6 +212,7 @@ function header(lc) {
     : []
   const role = () => (lc.syncRole && lc.syncRole !== 'write' ? `, ${lc.syncRole === 'read' ? 'read only' : 'kernel'}` : '')
   lc.addEventListener('sync', ({ detail: { connected } }) => {
+    if (sync[0].dataset.refused) return
     sync[0].dataset.connected = String(connected)
     sync[0].textContent = `sync: ${syncUrl} (${connected ? 'connected' : 'offline, reconnecting'}${role()})`
   })
@@ -223,6 +224,7 @@ function header(lc) {
     sync[0].dataset.refused = 'true'
     sync[0].textContent = `not synced: ${syncUrl} refused this page`
     const banner = el('p', { id: 'sync-refused', className: 'banner', textContent: `Not allowed to open this notebook: ${why}. It stays in this browser only.` })
+    document.querySelector('#sync-refused')?.remove()
     document.querySelector('header.bar')?.after(banner)
   })
   return el('header', { className: 'bar' }, [

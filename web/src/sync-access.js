@@ -14,7 +14,7 @@ export function accessUrl(syncUrl, notebookId) {
 }
 
 /**
- * {allowed: true, role, checked} or {allowed: false, why}. What the token claims is checked here
+ * {allowed: true, role, exp, checked} or {allowed: false, why}; `exp` in Unix seconds. What the token claims is checked here
  * first (no token, malformed, expired, another notebook's); then the backend checks its signature.
  * A backend that cannot be reached now leaves `checked` false: the claimed role stands until the
  * stores connect, where the backend refuses a bad token all the same.
@@ -36,8 +36,22 @@ export async function checkSyncAccess({ syncUrl, notebookId, token, fetchImpl = 
     })
     answer = await response.json()
   } catch {
-    return { allowed: true, role: claims.role, checked: false }
+    return { allowed: true, role: claims.role, exp: claims.exp, checked: false }
   }
-  if (answer?.allowed === true) return { allowed: true, role: answer.role, checked: true }
+  if (answer?.allowed === true) return { allowed: true, role: answer.role, exp: claims.exp, checked: true }
   return { allowed: false, why: String(answer?.why ?? 'refused by the sync backend').slice(0, 200) }
+}
+
+/** Calls `onExpired()` when a token that expires at `exp` (Unix seconds) does; returns a cancel. */
+export function whenExpired(exp, onExpired) {
+  // setTimeout holds at most 2^31-1 ms (24.8 days): a longer wait is taken in steps.
+  const MAX_WAIT_MS = 2 ** 31 - 1
+  let timer
+  const wait = () => {
+    const left = exp * 1000 - Date.now()
+    if (left <= 0) return onExpired()
+    timer = setTimeout(wait, Math.min(left, MAX_WAIT_MS))
+  }
+  wait()
+  return () => clearTimeout(timer)
 }
