@@ -3,7 +3,7 @@
 A token names one notebook (its main store and its completion store, nothing else), an expiry
 and a role. The backend checks it when a client connects and on every push (web/sync/access.js);
 pages and kernels only carry it. The one source of the roles, of what each may push and of the
-token's format: build.py generates them for the JavaScript (facts.json), mints tokens with
+token's format: build.py generates them for the JavaScript (facts.mjs), mints tokens with
 `mint_token` (`build.py token`, `build.py sync`), and the tests check both sides agree. It
 imports nothing of the package, so build.py loads it alone. Design and threat model: docs/access.md.
 

@@ -95,14 +95,17 @@ def test_the_page_gets_its_shared_facts_generated_from_their_python_source():
     sys.path.insert(0, str(ROOT))
     import build
     from livecomplete import naming
+    from livecomplete.limits import STORED_LIMITS
     from livecomplete.options import Options
 
     facts = build.facts()
     assert facts["optionDefaults"] == Options().to_mapping()
     assert (facts["notebookIdPattern"], facts["completionsSuffix"], facts["storeDirectoryPrefix"]) == (
         naming.NOTEBOOK_ID_PATTERN, naming.COMPLETIONS_SUFFIX, naming.STORE_DIRECTORY_PREFIX)
-    # Written in no string or pattern elsewhere in the page's JavaScript: facts.js is their door.
-    for script in (build.WEB / "src").glob("*.js"):
+    assert facts["storedLimits"] == STORED_LIMITS
+    assert not re.search(r"\b(1000|4000|400)\b", (build.WEB / "src" / "schema.js").read_text())
+    # Written in no string or pattern elsewhere in the JavaScript: facts.js is their door.
+    for script in [*(build.WEB / "src").glob("*.js"), *(build.WEB / "node").glob("*.js"), *(build.WEB / "sync").glob("*.js")]:
         if script.name != "facts.js":
             lines = script.read_text().splitlines()
             text = "\n".join(line for line in lines if not line.lstrip().startswith(("//", "*", "/**")))

@@ -25,6 +25,7 @@ import { makeWsSync } from '@livestore/sync-cf/client'
 import { Cause, Deferred, Effect, Exit, FiberId } from 'effect'
 import { loadPyodide } from 'pyodide'
 import { watchConnection } from '../src/connection.js'
+import { NOTEBOOK_ID, completionStoreId } from '../src/facts.js'
 import { queries as notebookQueries } from '../src/notebook-queries.js'
 import { events as notebookEvents, schema as notebookSchema } from '../src/notebook-schema.js'
 import { INITIAL_SYNC_MS } from '../src/notebook-store-options.js'
@@ -56,7 +57,7 @@ function parseCommandLine() {
     },
   })
   const problems = []
-  if (!values.notebook || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(values.notebook)) {
+  if (!values.notebook || !NOTEBOOK_ID.test(values.notebook)) {
     problems.push('--notebook <id> is required (letters, digits, ".", "_", "-")')
   }
   if (!values.sync || !/^wss?:\/\//.test(values.sync)) problems.push('--sync <ws:// or wss:// URL> is required')
@@ -114,7 +115,7 @@ let stopping = false
 
 async function main() {
   const { notebookId, syncUrl, kernelId, leaseMs, optionsJson, tokenFile } = parseCommandLine()
-  const storeId = `${notebookId}-completions`
+  const storeId = completionStoreId(notebookId)
   const token = await readToken(tokenFile)
   await checkAccess(syncUrl, notebookId, token)
   log(`kernel ${kernelId} for ${storeId}: loading Python and Jedi`)

@@ -1,6 +1,7 @@
-// Facts the page shares with Python, from their one source in py/livecomplete/ (options.py,
-// naming.py): build.py writes them to build/generated/facts.json, which Vite resolves as `#facts`.
-import facts from '#facts'
+// Facts the JavaScript shares with Python, from their one source in py/livecomplete/ (options.py,
+// naming.py, limits.py): build.py writes them to build/generated/facts.mjs, which the page, the
+// sync backend and the remote kernel (Node) import alike.
+import facts from '../../build/generated/facts.mjs'
 
 /** Every option's default, camelCase. */
 export const optionDefaults = Object.freeze({ ...facts.optionDefaults })
@@ -28,3 +29,6 @@ export const storeDirectory = (storeId, version) => `${facts.storeDirectoryPrefi
 function escaped(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
+
+/** What the completion store keeps at most per answer, whatever a client committed. */
+export const STORED_LIMITS = Object.freeze({ ...facts.storedLimits })

@@ -8,6 +8,7 @@
 // Coordinates: `cursorPosition` is an offset into `source` in UTF-16 code units (what CodeMirror
 // counts); `timestamp` is milliseconds since the Unix epoch.
 import { Events, Schema, State, makeSchema } from '@livestore/livestore'
+import { STORED_LIMITS } from './facts.js'
 
 const Suggestion = Schema.Struct({
   text: Schema.String,
@@ -124,10 +125,8 @@ export const tables = {
   }),
 }
 
-// Hard caps on what an answer puts into state, whatever a client committed: the materializer runs
-// identically on every client, so state stays bounded and deterministic. The page's options
-// (maxSuggestions, maxDocumentationChars, maxDetailChars) can only lower these.
-export const STORED_LIMITS = { suggestions: 1000, documentationChars: 4000, detailChars: 400, textChars: 200 }
+// Hard caps on what an answer puts into state, whatever a client committed (limits.py): the
+// materializer runs identically on every client, so state stays bounded and deterministic.
 
 const clip = (text, max) => (typeof text === 'string' && text.length > max ? `${text.slice(0, max - 1)}…` : text)
 
