@@ -66,6 +66,10 @@ def one_round(browser, base_url: str, backend: SyncBackend, seconds: float, seed
         time.sleep(10)  # late answers, restarts under way
         answered_at = [logged_at(l) for l in list(kernel.lines) if " info: answered " in l]
         marks = sorted([start, typed_until, *(t for t in answered_at if start <= t <= typed_until)])
+        # A store being started afresh has no rows to give for a moment: wait for the new one.
+        people[0].page.wait_for_function(
+            "() => { try { window.livecomplete.debug.storedEvents(); return true } catch { return false } }",
+            timeout=30_000)
         requests = {r["id"]: r for r in people[0].stored_events()["requests"]}
         by_kernel = {a["id"] for a in kernel.answers()}
         return {
