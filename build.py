@@ -572,6 +572,7 @@ def test(pytest_args: list[str]) -> int:
 BENCHMARKS = {
     "latency": "popup_latency.py", "start": "start_trace.py", "cleanup": "cleanup_round.py", "load": "load_burst.py",
     "sync": "sync_latency.py", "signature": "signature_latency.py", "notebook": "notebook_latency.py",
+    "modules": "first_module.py",
     "typists": "two_typists.py",
 }
 
@@ -601,7 +602,8 @@ def main(argv: list[str] | None = None) -> int:
         "`bench start [--visits N]` (where a revisit's start goes, traced), "
         "`bench cleanup [--stores N]` (a cleanup round), `bench load [--burst N]` (a burst, memory), "
         "`bench sync [--rounds N]` (through the sync backend: remote kernel, shared cache), "
-        "`bench signature [--rounds N]` (`(` -> signature tooltip)")
+        "`bench signature [--rounds N]` (`(` -> signature tooltip), `bench modules [--visits N]` (a module's "
+        "first completion), `bench typists [--rounds N]` (two people through a remote kernel)")
     sync_parser = commands.add_parser("sync", help="run the sync backend (LiveStore sync-cf under wrangler) locally")
     sync_parser.add_argument("--host", default=DEFAULT_HOST)
     sync_parser.add_argument("--port", type=int, default=DEFAULT_SYNC_PORT)
