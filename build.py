@@ -618,7 +618,7 @@ def main(argv: list[str] | None = None) -> int:
     token_parser.add_argument("--data", type=Path, default=SYNC_STATE, help="the backend's --data (default: build/sync-state)")
     kernel_parser = commands.add_parser(
         "kernel", help="run a remote kernel serving a notebook's completions through a sync backend "
-        "(also --kernel-id ID, --lease-ms MS, --options JSON)")
+        "(its token in LIVECOMPLETE_SYNC_TOKEN or --token-file PATH; also --kernel-id ID, --lease-ms MS, --options JSON)")
     kernel_parser.add_argument("--notebook", required=True, help="the notebook id (as in the page's URL)")
     kernel_parser.add_argument("--sync", required=True, help="the sync backend, e.g. ws://127.0.0.1:8787")
     # `test`, `bench` and `kernel` pass everything after them on (pytest's, the benchmark's, node's).

@@ -126,7 +126,7 @@ def test_the_backend_lets_in_only_a_valid_token_for_the_notebook(sync_backend, n
 
 
 def test_a_kernel_without_a_kernel_token_the_backend_accepts_exits_and_says_why(
-        sync_backend, notebook_id, kernel_process):
+        sync_backend, notebook_id, kernel_process, tmp_path):
     cases = {
         "no token": (None, "no token"),
         "bad signature": (forged_token(sync_backend, notebook_id), "bad signature"),
@@ -140,6 +140,13 @@ def test_a_kernel_without_a_kernel_token_the_backend_accepts_exits_and_says_why(
         kernel.wait_for_line(rf"not allowed to serve notebook {re.escape(notebook_id)}: .*{re.escape(why)}", timeout_s=5)
         assert not any("serves" in line for line in kernel.lines), case
         assert_kept_secret(sync_backend, [sync_backend.secret, *filter(None, [token])], kernel.lines)
+    # From a file instead of the environment (this one's token has expired), or a file that is not there.
+    token_file = tmp_path / "kernel-token"
+    token_file.write_text(expired_token(sync_backend, notebook_id, "kernel") + "\n")
+    for path, why in ((token_file, "the token has expired"), (tmp_path / "missing", "cannot read --token-file")):
+        result = subprocess.run(build.remote_kernel_command(notebook_id, sync_backend.url, "--token-file", str(path)),
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and why in result.stderr, result.stderr
 
 
 def test_a_page_with_a_refused_token_is_told_why_sees_nothing_and_stays_usable_locally(
