@@ -116,4 +116,6 @@ def test_a_2000_request_burst_is_answered_once_each_and_leaves_nothing_behind(op
     # Nothing grows per request: no proxy left unreleased, no Python object kept per request.
     after = notebook.page.evaluate("window.livecomplete.debug.memoryReport({ dropCaches: true })")
     assert after["pyProxiesAlive"] - before["pyProxiesAlive"] <= 5, after
-    assert after["pythonObjects"] - before["pythonObjects"] < BIG_BURST // 10, (before, after)
+    # A leak per request would add at least BIG_BURST; the typing above keeps a few hundred (its
+    # words' answers), whatever the burst's size.
+    assert after["pythonObjects"] - before["pythonObjects"] < BIG_BURST // 4, (before, after)
