@@ -3,10 +3,18 @@
 // remote kernel only read their own claims (`readClaims`) to know their role before the backend
 // says more. Runs in workerd, Node and the browser: WebCrypto only. docs/access.md says why.
 import facts from '../../build/generated/facts.mjs'
+import { COMPLETIONS_SUFFIX } from '../src/facts.js'
 
 const { tokenPrefix, roles, eventsByRole, minSecretLength } = facts.access
 const allowedByRole = Object.fromEntries(Object.entries(eventsByRole).map(([role, names]) => [role, new Set(names)]))
-const COMPLETIONS_SUFFIX = facts.completionsSuffix
+// The backend verifies a token on every pull and push: the key is imported once per secret.
+const keys = new Map()
+const hmacKey = (secret) => {
+  if (!keys.has(secret)) {
+    keys.set(secret, crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']))
+  }
+  return keys.get(secret)
+}
 
 /** Why a token grants nothing; its message never contains the token. */
 export class TokenRefused extends Error {}
@@ -52,8 +60,7 @@ export async function verifyToken(token, secret, notebook, nowSeconds = Date.now
   } catch {
     throw new TokenRefused('bad signature')
   }
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
-  if (!(await crypto.subtle.verify('HMAC', key, signature, new TextEncoder().encode(signed)))) {
+  if (!(await crypto.subtle.verify('HMAC', await hmacKey(secret), signature, new TextEncoder().encode(signed)))) {
     throw new TokenRefused('bad signature')
   }
   return checkClaims(claims, notebook, nowSeconds)
