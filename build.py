@@ -179,9 +179,9 @@ def write_wheel(wheel: Path, name: str, version: str, requires_python: str, sour
 FACTS = BUILD / "generated" / "facts.mjs"
 
 
-def _pure_module(name: str):
-    """py/livecomplete/<name>.py loaded on its own (no package import: it needs no dependency)."""
-    spec = importlib.util.spec_from_file_location(f"_livecomplete_{name}", PY / "livecomplete" / f"{name}.py")
+def _pure_module(name: str, folder: Path = PY / "livecomplete"):
+    """<folder>/<name>.py loaded on its own (no package import: it needs no dependency)."""
+    spec = importlib.util.spec_from_file_location(f"_livecomplete_{name}", folder / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses looks the module up while building a class
     try:
@@ -578,6 +578,7 @@ BENCHMARKS = {
 
 
 def bench(bench_args: list[str]) -> int:
+    """Run one benchmark; when it succeeds, its headline figures replace its rows in docs/figures.md."""
     name, *rest = bench_args or ["latency"]
     if name not in BENCHMARKS:
         raise BuildError(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARKS)}")
@@ -586,7 +587,18 @@ def bench(bench_args: list[str]) -> int:
     test_environment(("test", "bench"))
     env = {**os.environ, "LIVECOMPLETE_CHROMIUM": chromium}
     script = ROOT / "bench" / BENCHMARKS[name]
-    return subprocess.run([str(venv_python()), str(script), *rest], cwd=ROOT, env=env).returncode
+    started = time.time()
+    returncode = subprocess.run([str(venv_python()), str(script), *rest], cwd=ROOT, env=env).returncode
+    if returncode != 0:
+        return returncode
+    figures = _pure_module("figures", ROOT / "bench")
+    table = ROOT / "docs" / "figures.md"
+    rows = figures.record(name, rest, ROOT / "bench-results", table, since=started)
+    if rows is None:
+        print(f"figures: no new result in bench-results/ for {name}; {table.relative_to(ROOT)} unchanged")
+    else:
+        print(f"figures: {table.relative_to(ROOT)} ({len(rows)} rows for {name})")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
