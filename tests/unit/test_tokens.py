@@ -70,7 +70,7 @@ def test_minting_refuses_what_would_make_a_useless_or_weak_token():
 
 def test_every_event_of_both_stores_belongs_to_exactly_one_role_that_may_write_it():
     names = set()
-    for schema in ("schema.js", "notebook-schema.js"):
+    for schema in ("schema.js", "notebook-events.js"):
         names |= set(re.findall(r"name: '(v1\.\w+)'", (ROOT / "web" / "src" / schema).read_text()))
     assert names == WRITE_EVENTS | KERNEL_EVENTS
     assert not WRITE_EVENTS & KERNEL_EVENTS

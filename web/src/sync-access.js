@@ -55,3 +55,30 @@ export function whenExpired(exp, onExpired) {
   wait()
   return () => clearTimeout(timer)
 }
+
+/**
+ * Ask the backend what `token` grants `lc` (a Livecomplete) and say it: `lc.syncRole` and a
+ * 'sync-role' event, or `lc.syncRefused`, a 'sync-refused' event and `lc.syncUrl` cleared (the
+ * notebook then stays in this browser). Also says so when the token expires later on.
+ */
+export async function askAccess(lc, token) {
+  const access = await checkSyncAccess({ syncUrl: lc.syncUrl, notebookId: lc.notebookId, token })
+  const refuse = (why) => {
+    lc.syncRefused = why
+    lc.dispatchEvent(new CustomEvent('sync-refused', { detail: { why } }))
+  }
+  if (!access.allowed) {
+    lc.syncUrl = null
+    console.warn(`[livecomplete] not allowed to open this notebook through the sync backend: ${access.why}`)
+    return refuse(access.why)
+  }
+  lc.syncRole = access.role
+  if (lc.notebook) lc.notebook.readOnly = access.role === 'read'
+  lc.dispatchEvent(new CustomEvent('sync-role', { detail: { role: access.role } }))
+  // Past it the backend refuses this page's pushes (and LiveStore retries them for ever): say so.
+  whenExpired(access.exp, () => {
+    const why = 'the token has expired; reload with a new one'
+    console.warn(`[livecomplete] the sync backend no longer lets this page in: ${why}`)
+    refuse(why)
+  })
+}
