@@ -14,6 +14,8 @@ step says what it does and is skipped when its inputs have not changed since it 
   4. livecomplete      a wheel of py/livecomplete for the page and the kernel
   5. bundle            web/ and index.html bundled by Vite into dist/, then 2-4 copied beside it
   6. snapshots         Pyodide memory snapshots the page and the kernel start from (web/node/)
+  7. library           dist/lib/, what a host installs: livecomplete.js with its workers, CodeMirror
+                       as ES modules, and 2-4 and 6 beside them; the example hosts in dist/examples/
 """
 
 from __future__ import annotations
@@ -221,8 +223,7 @@ def write_facts() -> None:
 
 def bundle() -> bool:
     write_facts()
-    inputs = [ROOT / "index.html", WEB / "package-lock.json", *_files(WEB / "src"), WEB / "vite.config.js",
-              *_files(ROOT / "examples"), *_files(WEB / "examples"), FACTS]
+    inputs = [ROOT / "index.html", WEB / "package-lock.json", *_files(WEB / "src"), WEB / "vite.config.js", FACTS]
     wheels = sorted(WHEELS.glob("*.whl"))
     assets = [*wheels, *_files(BUILD / "pyodide")]
     if (DIST / "index.html").exists() and fresh("bundle", [*inputs, *assets]):
@@ -286,6 +287,45 @@ def snapshots() -> bool:
     return remade or copied
 
 
+LIB = DIST / "lib"
+PYSCRIPT_PACKAGE = WEB / "node_modules" / "@pyscript" / "core" / "dist"
+
+
+def library() -> bool:
+    """dist/lib/ (README: Embedding): livecomplete.js and its workers, CodeMirror as ES modules for a
+    host without a bundler, and the Python files beside them (linked, not copied: the snapshots
+    alone are 100 MB); the example hosts in dist/examples/, with PyScript in dist/pyscript/."""
+    inputs = [WEB / "package-lock.json", *_files(WEB / "src"), *_files(WEB / "lib"), WEB / "vite.lib.config.js",
+              FACTS, *_files(ROOT / "examples")]
+    assets = [*_files(DIST / "pyodide"), *_files(DIST / "wheels"), *_files(DIST / "snapshots")]
+    built = [LIB / "livecomplete.js", LIB / "codemirror" / "state.js", DIST / "examples" / "plain.html"]
+    if all(p.exists() for p in built) and fresh("library", [*inputs, *assets]):
+        return False
+    for mode in ("library", "codemirror"):
+        run(["npx", "--no-install", "vite", "build", "--config", "vite.lib.config.js", "--mode", mode,
+             "--logLevel", "warn"], cwd=WEB)
+    for folder in ("pyodide", "wheels", "snapshots"):
+        link_tree(DIST / folder, LIB / folder)
+    shutil.rmtree(DIST / "examples", ignore_errors=True)
+    shutil.copytree(ROOT / "examples", DIST / "examples")
+    shutil.rmtree(DIST / "pyscript", ignore_errors=True)
+    shutil.copytree(PYSCRIPT_PACKAGE, DIST / "pyscript", ignore=shutil.ignore_patterns("*.map"))
+    stamp("library", [*inputs, *assets])
+    return True
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """`target` holding the files of `source` as hard links (copies where a link cannot be made)."""
+    for file in _files(source):
+        linked = target / file.relative_to(source)
+        linked.parent.mkdir(parents=True, exist_ok=True)
+        linked.unlink(missing_ok=True)
+        try:
+            os.link(file, linked)
+        except OSError:
+            shutil.copy2(file, linked)
+
+
 STEPS = (
     ("JS dependencies (npm ci)", js_dependencies),
     ("Pyodide runtime files", pyodide_files),
@@ -293,6 +333,7 @@ STEPS = (
     ("livecomplete wheel from py/", livecomplete_wheel),
     ("page bundle (Vite) into dist/", bundle),
     ("Python memory snapshots (page, kernel)", snapshots),
+    ("library for hosts into dist/lib/, example hosts", library),
 )
 
 

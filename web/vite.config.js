@@ -15,12 +15,9 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 4096,
-    // The notebook page, and an example host that uses only the public API (README: Embedding).
+    // The notebook page. The example hosts use the installable build instead (vite.lib.config.js).
     rollupOptions: {
-      input: {
-        notebook: fileURLToPath(new URL('../index.html', import.meta.url)),
-        plain: fileURLToPath(new URL('../examples/plain.html', import.meta.url)),
-      },
+      input: { notebook: fileURLToPath(new URL('../index.html', import.meta.url)) },
     },
   },
   worker: { format: 'es' },

@@ -30,11 +30,13 @@ import { askAccess } from './sync-access.js'
  * @param {object} [config.notebook]  also open the notebook's main store (`lc.notebook`): cells,
  *   runs and outputs; `{cells}` are the sources of a new notebook's cells. Without it the host
  *   keeps its own notebook model and runs cells with `lc.kernel.run(code)`.
+ * @param {object} [config.pyodide]  the page's own Pyodide (PyScript's, say) for livecomplete's
+ *   page-side Python, instead of starting another; the kernel always runs in its own worker
  */
 export function createLivecomplete({
-  notebookId, options = {}, baseUrl = document.baseURI, syncUrl = null, syncToken = null, notebook = null,
+  notebookId, options = {}, baseUrl = document.baseURI, syncUrl = null, syncToken = null, notebook = null, pyodide = null,
 }) {
-  return new Livecomplete({ notebookId, options, baseUrl, syncUrl, syncToken, notebook })
+  return new Livecomplete({ notebookId, options, baseUrl, syncUrl, syncToken, notebook, pyodide })
 }
 
 export class Livecomplete extends EventTarget {
@@ -79,7 +81,7 @@ export class Livecomplete extends EventTarget {
   #notebookStore = null
   #firstCells = []
 
-  constructor({ notebookId, options, baseUrl, syncUrl, syncToken, notebook }) {
+  constructor({ notebookId, options, baseUrl, syncUrl, syncToken, notebook, pyodide = null }) {
     super()
     this.notebookId = notebookId
     this.options = options
@@ -92,7 +94,7 @@ export class Livecomplete extends EventTarget {
     // Who asks: this page. Its own kernel agent answers the requests it makes.
     this.clientId = `page-${crypto.randomUUID().slice(0, 8)}`
     // The page's start reads no kernel until it has opened the store and started Python.
-    const starting = this.#start(baseUrl)
+    const starting = this.#start(baseUrl, pyodide)
     // On a revisit the kernel waits for the page's own start and a pause in typing (kernel-launch.js).
     const pageStart = starting.catch(() => {})
     const pauseMs = optionValue(options, 'kernelStartPauseMs')
@@ -119,7 +121,7 @@ export class Livecomplete extends EventTarget {
     })
   }
 
-  async #start(baseUrl) {
+  async #start(baseUrl, hostPyodide) {
     // Marks for the browser's performance timeline (DevTools), to see what a start waits for.
     const marked = (name) => (value) => {
       performance.mark(`livecomplete:${name}`)
@@ -129,6 +131,7 @@ export class Livecomplete extends EventTarget {
       baseUrl,
       wheels: 'page',
       fromSnapshot: snapshotWanted(this.options),
+      pyodide: hostPyodide,
       onProgress: (detail) => this.#setState('starting', detail),
     }).then(marked('python-started'))
     // Nothing connects before the backend said this page may (sync-access.js).

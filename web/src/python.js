@@ -16,10 +16,18 @@ import { optionValue } from './facts.js'
  * @param {'page'|'kernel'} args.wheels  which wheel set of the manifest to load
  * @param {boolean} [args.fromSnapshot]  start from `snapshots/<wheels>.bin` when it is there
  * @param {(detail: string) => void} [args.onProgress]
+ * @param {object} [args.pyodide]  a Pyodide the host already runs (PyScript's, say): the wheels
+ *   are unpacked into it instead of starting one
  * @returns {Promise<{pyodide: object, snapshot: {restored: boolean, ms: number, problem: string|null}}>}
  */
-export async function loadPython({ baseUrl, wheels, fromSnapshot = true, onProgress = () => {} }) {
+export async function loadPython({ baseUrl, wheels, fromSnapshot = true, onProgress = () => {}, pyodide: hosts = null }) {
   const began = performance.now()
+  if (hosts) {
+    onProgress('loading packages')
+    await unpackWheels(hosts, fetchWheels(baseUrl, wheels))
+    const ms = Math.round(performance.now() - began)
+    return { pyodide: hosts, snapshot: { restored: false, ms, problem: "the host's own Python" } }
+  }
   const indexURL = new URL('pyodide/', baseUrl).href
   onProgress('loading Python')
   const { loadPyodide } = await import(/* @vite-ignore */ new URL('pyodide.mjs', indexURL).href)
@@ -39,14 +47,19 @@ export async function loadPython({ baseUrl, wheels, fromSnapshot = true, onProgr
     wheelsPromise.catch(() => {}) // awaited below; an early failure must not go unhandled
     pyodide = await loadPyodide({ indexURL })
     onProgress('loading packages')
-    // Pure-Python wheels need no more than unpacking (loadPackage would also resolve them
-    // against Pyodide's lock file, and costs twice the time).
-    const extractDir = pyodide.runPython('import site; site.getsitepackages()[0]')
-    for (const wheel of await wheelsPromise) pyodide.unpackArchive(wheel, 'whl', { extractDir })
-    pyodide.runPython('import importlib; importlib.invalidate_caches()')
+    await unpackWheels(pyodide, wheelsPromise)
   }
   const ms = Math.round(performance.now() - began)
   return { pyodide, snapshot: { restored: !problem, ms, problem } }
+}
+
+/** Unpack the wheels `wheelsPromise` brings into `pyodide`'s site-packages, importable at once. */
+async function unpackWheels(pyodide, wheelsPromise) {
+  // Pure-Python wheels need no more than unpacking (loadPackage would also resolve them
+  // against Pyodide's lock file, and costs twice the time).
+  const extractDir = pyodide.runPython('import site; site.getsitepackages()[0]')
+  for (const wheel of await wheelsPromise) pyodide.unpackArchive(wheel, 'whl', { extractDir })
+  pyodide.runPython('import importlib; importlib.invalidate_caches()')
 }
 
 /** A successful response for `url`, or an error that names it as `name`. */
