@@ -8,6 +8,11 @@ import { schema } from './schema.js'
 makeWorker({
   schema,
   // A sync that fails for good shuts the store down, so the page starts it afresh (LiveStore's
-  // default ends the sync silently: docs/sync.md#the-silent-stall).
-  sync: { backend: (args) => makeWsSync({ url: args.payload.syncUrl })(args), onSyncError: 'shutdown' },
+  // default ends the sync silently: docs/sync.md#the-silent-stall). A backend that emptied the
+  // store's history (a new backend id) has this copy dropped too (docs/cleanup.md).
+  sync: {
+    backend: (args) => makeWsSync({ url: args.payload.syncUrl })(args),
+    onSyncError: 'shutdown',
+    onBackendIdMismatch: 'reset',
+  },
 })

@@ -36,7 +36,11 @@ export async function openNotebookStore(notebookId, { sync = null, onFailure = (
   }
   console.warn(`[livecomplete] the notebook is kept in memory for this page: ${whyNotPersisted}`)
   const syncing = sync
-    ? { backend: makeWsSync({ url: sync.url }), initialSyncOptions: { _tag: 'Blocking', timeout: INITIAL_SYNC_MS } }
+    ? {
+      backend: makeWsSync({ url: sync.url }),
+      initialSyncOptions: { _tag: 'Blocking', timeout: INITIAL_SYNC_MS },
+      onBackendIdMismatch: 'shutdown', // as in notebook-synced.worker.js
+    }
     : undefined
   const store = await openWith(makeInMemoryAdapter({ sync: syncing }), opening)
   return { store, persisted: false, whyNotPersisted }

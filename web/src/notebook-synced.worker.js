@@ -11,5 +11,8 @@ makeWorker({
   sync: {
     backend: (args) => makeWsSync({ url: args.payload.syncUrl })(args),
     initialSyncOptions: { _tag: 'Blocking', timeout: INITIAL_SYNC_MS },
+    // The person's work: a backend that lost the notebook (a new backend id) never has this
+    // browser's copy dropped, as LiveStore's default 'reset' would; the page says it stopped.
+    onBackendIdMismatch: 'shutdown',
   },
 })

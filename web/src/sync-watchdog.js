@@ -3,6 +3,13 @@
 // broken chain of pending events and stops syncing for good, with no error and no disconnect
 // (docs/sync.md#the-silent-stall). For the page and the remote kernel alike (no browser APIs).
 
+/**
+ * Whether a store's shutdown `exit` (its shutdownDeferred's) is LiveStore's 'reset' on a new
+ * backend id: the backend emptied the store's history (docs/cleanup.md#at-the-sync-backend), so
+ * this copy was dropped and the store stopped, with success. The store must be opened afresh.
+ */
+export const emptiedAtBackend = (exit) => exit?._tag === 'Success' && exit.value?.reason === 'backend-id-mismatch'
+
 /** How long events may wait unconfirmed, while connected and with no progress, before a store
  * counts as stalled. LiveStore's own retry after a refused push takes well under a second. */
 export const SYNC_STALL_MS = 8000
