@@ -195,7 +195,7 @@ def _pure_module(name: str, folder: Path = PY / "livecomplete"):
 
 def facts() -> dict:
     """{optionDefaults (camelCase), notebookIdPattern, completionsSuffix, storeDirectoryPrefix,
-    storedLimits, access}."""
+    storedLimits, backendCleanup, access}."""
     naming = _pure_module("naming")
     access = _pure_module("access")
     return {
@@ -210,6 +210,7 @@ def facts() -> dict:
         "completionsSuffix": naming.COMPLETIONS_SUFFIX,
         "storeDirectoryPrefix": naming.STORE_DIRECTORY_PREFIX,
         "storedLimits": _pure_module("limits").STORED_LIMITS,
+        "backendCleanup": _pure_module("limits").BACKEND_CLEANUP,
     }
 
 
@@ -489,14 +490,16 @@ def mint_token(data: Path, notebook_id: str, role: str, hours: float = DEFAULT_T
         raise BuildError(str(error)) from None
 
 
-def sync_backend_command(host: str, port: int, state: Path = SYNC_STATE) -> list[str]:
+def sync_backend_command(host: str, port: int, state: Path = SYNC_STATE, settings: dict | None = None) -> list[str]:
     """wrangler dev running the sync backend (web/sync/) locally, offline, on host:port, with the
-    secret in `state` (`sync_secret` makes it)."""
+    secret in `state` (`sync_secret` makes it) and `settings` as its variables (web/sync/cleanup.js
+    reads LIVECOMPLETE_RETENTION_DAYS, LIVECOMPLETE_MAX_STORE_MB)."""
+    variables = [arg for name, value in (settings or {}).items() for arg in ("--var", f"{name}:{value}")]
     return [
         str(WEB / "node_modules" / ".bin" / "wrangler"), "dev",
         "--config", str(SYNC_WORKER / "wrangler.toml"),
         "--ip", host, "--port", str(port), "--local", "--persist-to", str(state),
-        "--env-file", str(state / SECRET_FILE),
+        "--env-file", str(state / SECRET_FILE), *variables,
         "--show-interactive-dev-session=false",
     ]
 
@@ -507,7 +510,15 @@ SYNC_ENV = {"WRANGLER_SEND_METRICS": "false", "CI": "true", "CLOUDFLARE_CF_FETCH
             "WRANGLER_HIDE_BANNER": "true"}
 
 
-def sync(host: str, port: int, data: Path = SYNC_STATE, notebook_id: str = "demo") -> int:
+def sync(host: str, port: int, data: Path = SYNC_STATE, notebook_id: str = "demo",
+         retention_days: float | None = None, max_store_mb: float | None = None) -> int:
+    settings = {}
+    for name, value, flag in (("LIVECOMPLETE_RETENTION_DAYS", retention_days, "--retention-days"),
+                              ("LIVECOMPLETE_MAX_STORE_MB", max_store_mb, "--max-store-mb")):
+        if value is not None:
+            if not value > 0:
+                raise BuildError(f"{flag} must be a positive number, got {value}")
+            settings[name] = value
     require_node()
     print("[1/1] JS dependencies (npm ci) ...", end=" ", flush=True)
     print("done" if js_dependencies() else "up to date", flush=True)
@@ -520,7 +531,7 @@ def sync(host: str, port: int, data: Path = SYNC_STATE, notebook_id: str = "demo
     tokens = {role: mint_token(data, notebook_id, role) for role in ("write", "read", "kernel")}
     print(f"starting the sync backend (wrangler dev, data in {data}) ...", flush=True)
     process = subprocess.Popen(
-        sync_backend_command(host, port, data.resolve()), cwd=SYNC_WORKER, env={**os.environ, **SYNC_ENV},
+        sync_backend_command(host, port, data.resolve(), settings), cwd=SYNC_WORKER, env={**os.environ, **SYNC_ENV},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"ws://{host}:{port}"
@@ -663,6 +674,11 @@ def main(argv: list[str] | None = None) -> int:
     sync_parser.add_argument("--data", type=Path, default=SYNC_STATE,
                              help="where the backend keeps its stores and secret (default: build/sync-state)")
     sync_parser.add_argument("--notebook", default="demo", help="the notebook to print tokens for (default: demo)")
+    cleanup = _pure_module("limits").BACKEND_CLEANUP
+    sync_parser.add_argument("--retention-days", type=float, help="empty a completion store's history when idle "
+                             f"this long (default: {cleanup['retentionDays']})")
+    sync_parser.add_argument("--max-store-mb", type=float, help="empty a completion store's history, once quiet, "
+                             f"past this size (default: {cleanup['maxStoreMb']})")
     token_parser = commands.add_parser("token", help="print a token for a notebook on the local sync backend")
     token_parser.add_argument("--notebook", required=True, help="the notebook id (as in the page's URL)")
     token_parser.add_argument("--role", choices=("read", "write", "kernel"), default="write")
@@ -671,7 +687,7 @@ def main(argv: list[str] | None = None) -> int:
     token_parser.add_argument("--data", type=Path, default=SYNC_STATE, help="the backend's --data (default: build/sync-state)")
     kernel_parser = commands.add_parser(
         "kernel", help="run a remote kernel serving a notebook's completions through a sync backend "
-        "(its token in LIVECOMPLETE_SYNC_TOKEN or --token-file PATH; also --kernel-id ID, --lease-ms MS, --options JSON)")
+        "(its token in LIVECOMPLETE_SYNC_TOKEN or --token-file PATH; also --kernel-id ID, --lease-ms MS, --idle-after-ms MS, --options JSON)")
     kernel_parser.add_argument("--notebook", required=True, help="the notebook id (as in the page's URL)")
     kernel_parser.add_argument("--sync", required=True, help="the sync backend, e.g. ws://127.0.0.1:8787")
     # `test`, `bench` and `kernel` pass everything after them on (pytest's, the benchmark's, node's).
@@ -688,7 +704,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "bench":
             return bench(passthrough)
         elif args.command == "sync":
-            return sync(args.host, args.port, args.data, args.notebook)
+            return sync(args.host, args.port, args.data, args.notebook, args.retention_days, args.max_store_mb)
         elif args.command == "token":
             print(mint_token(args.data, args.notebook, args.role, args.hours))
         elif args.command == "kernel":

@@ -3,8 +3,9 @@ completions, reached only through the sync backend.
 
 Runs in Pyodide under Node (web/node/remote-kernel.js hands `start()` two LiveStore stores that
 sync outbound to the backend: the notebook's main store and its completion store). It announces
-itself (`v1.KernelAnnounced`) every third of its lease, so the pages' own kernels (and remote
-kernels with larger ids) stand by (see `handover`); runs everyone's execution requests in order
+itself (`v1.KernelAnnounced`) every third of its lease while people ask it things, and goes
+dormant when they stop (`handover.LeaseRenewal`), so the pages' own kernels (and remote kernels
+with larger ids) stand by (see `handover`); runs everyone's execution requests in order
 (`executor`) and answers everyone's completion requests in the namespace those runs built; logs a
 line per run and per answer; and says `v1.KernelLeft` (and ends its session) when it stops.
 
@@ -29,7 +30,8 @@ from ._notebook_livestore import LiveStoreNotebook
 from .agent import FRESH_NAMESPACE, Answered, KernelAgent, KernelState
 from .events import Suggestion
 from .executor import ExecutionAgent
-from .handover import AgentGroup, Handover
+from .events import now_ms
+from .handover import IDLE_AFTER_MS, AgentGroup, Handover, LeaseRenewal
 from .notebook import QueueEntry
 from .kernel import Kernel
 from .kernel_setup import warmed_kernel
@@ -94,12 +96,16 @@ class RemoteKernel:
     def __init__(
         self, store: LiveStoreCompletions, notebook: LiveStoreNotebook, kernel: Kernel, kernel_id: str,
         options: Options, lease_ms: float, flushed: Callable[[], Awaitable[Any]] | None = None,
+        idle_after_ms: float = IDLE_AFTER_MS,
     ) -> None:
         self.kernel_id = kernel_id
         self.kernel = kernel
         self._store = store
         self._lease_ms = lease_ms
-        in_process = InProcessKernel(kernel, before_run=self._announce, flushed=flushed)
+        self._renewal = LeaseRenewal(lease_ms, now_ms(), idle_after_ms=idle_after_ms)
+        self._asked: set[str] = set()
+        self._unsubscribe_asked: Callable[[], None] | None = None
+        in_process = InProcessKernel(kernel, before_run=self._before_run, flushed=flushed)
         self._agent = KernelAgent(
             store, in_process, agent_id=kernel_id, serves_everyone=True, options=options,
             on_answered=self._log_answer,
@@ -119,17 +125,40 @@ class RemoteKernel:
 
     def start(self) -> None:
         self._executor.announce()  # its session, so pages can name its namespace at once
-        self._announce()
+        self._renew()
         self._announcer = asyncio.ensure_future(self._announce_while_running())
+        self._unsubscribe_asked = self._store.watch_open_requests(None, self._on_open_requests)
         self._handover.start()
 
-    def _announce(self) -> None:
-        self._store.commit_kernel_announced(self.kernel_id, self._lease_ms)
+    def _renew(self) -> None:
+        """Announce this kernel when its lease renewal is due (handover.LeaseRenewal)."""
+        now = now_ms()
+        lease = self._renewal.due(now)
+        if lease is None:
+            return
+        was_dormant = self._renewal.dormant
+        self._store.commit_kernel_announced(self.kernel_id, lease)
+        self._renewal.announced(lease, now)
+        if self._renewal.dormant != was_dormant:
+            log.info("nobody asked anything for a while: dormant" if self._renewal.dormant else "asked something: awake")
+
+    def _on_open_requests(self, rows: Sequence[Any]) -> None:
+        ids = {row.get("completionId") for row in rows if isinstance(row, dict)}
+        new = ids - self._asked
+        self._asked = ids
+        if new and self._renewal.asked(now_ms()):
+            # Not inside the store's callback: a commit from a subscription is refused.
+            asyncio.get_running_loop().call_soon(self._renew)
+
+    def _before_run(self) -> None:
+        # Each run renews the lease first, so a run shorter than a lease never looks like a death.
+        self._renewal.renew_at_once(now_ms())
+        self._renew()
 
     async def _announce_while_running(self) -> None:
         while True:
-            await asyncio.sleep(self._lease_ms / 3 / 1000)
-            self._announce()
+            await asyncio.sleep(min(self._lease_ms / 3, 1000) / 1000)
+            self._renew()
 
     def detach(self) -> None:
         """Stop serving these stores without a word in them (they stopped syncing: the kernel
@@ -137,6 +166,9 @@ class RemoteKernel:
         if self._announcer is not None:
             self._announcer.cancel()
             self._announcer = None
+        if self._unsubscribe_asked is not None:
+            self._unsubscribe_asked()
+            self._unsubscribe_asked = None
         self._handover.stop()
         self._agent.stop()
         self._executor.stop()
@@ -166,7 +198,8 @@ def start(config: JsProxy, kernel: Kernel | None = None) -> RemoteKernel:
     """Warm Jedi up (unless given the `kernel` of an earlier, detached remote: its namespace
     carries on), then start serving the stores in `config`: {store, events, queries (the
     completion store), notebookStore, notebookEvents, notebookQueries, notebookId, kernelId,
-    optionsJson, leaseMs, log(line), flushed() (a promise: both stores pushed)}."""
+    optionsJson, leaseMs, idleAfterMs (or null: IDLE_AFTER_MS), log(line), flushed() (a promise:
+    both stores pushed)}."""
     if not log.handlers:
         log.addHandler(_LineHandler(config.log))
         log.setLevel(logging.INFO)
@@ -180,6 +213,7 @@ def start(config: JsProxy, kernel: Kernel | None = None) -> RemoteKernel:
     remote = RemoteKernel(
         LiveStoreCompletions(config.store, config.events, config.queries), notebook,
         kernel, str(config.kernelId), options, float(config.leaseMs), flushed=config.flushed,
+        idle_after_ms=float(getattr(config, "idleAfterMs", None) or IDLE_AFTER_MS),
     )
     remote.start()
     return remote

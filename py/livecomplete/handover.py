@@ -12,6 +12,11 @@ smallest id serves, and the other stands by as the pages do.
 Freshness is judged by the page's clock: an announcement counts from the earlier of when it was
 made (the kernel's clock) and when it arrived, so an old one replayed from the event log never
 looks fresh, and a kernel whose clock runs ahead gains nothing.
+
+A kernel nobody asked anything of for a while goes dormant (`LeaseRenewal`): one announcement with
+a long lease instead of one every few seconds, so an idle notebook's event log does not grow with
+time alone. A dormant kernel must wake when asked: a page that asked it something and saw no new
+announcement from it within `WAKE_MS` takes it for gone, as when an ordinary lease lapses.
 """
 
 from __future__ import annotations
@@ -24,13 +29,26 @@ from typing import Any
 from .events import finite_number, now_ms
 from .store import CompletionStore, Unsubscribe
 
-__all__ = ["MAX_LEASE_MS", "AgentGroup", "Handover", "KernelLeases"]
+__all__ = [
+    "DORMANT_LEASE_MS", "IDLE_AFTER_MS", "MAX_DORMANT_LEASE_MS", "MAX_LEASE_MS", "WAKE_MS",
+    "AgentGroup", "Handover", "KernelLeases", "LeaseRenewal",
+]
 
 log = logging.getLogger("livecomplete")
 
 # The longest a single announcement can make pages stand by: a bogus one from a buggy or hostile
-# client silences the page's kernel for at most this long after it arrives.
+# client silences the page's kernel for at most this long after it arrives. A longer lease is a
+# dormant kernel's, which holds only until someone asks (WAKE_MS), and for at most a few hours.
 MAX_LEASE_MS = 60_000
+MAX_DORMANT_LEASE_MS = 4 * 3600_000
+# A remote kernel asked nothing for this long goes dormant, announcing a lease this long (and
+# again when half of it has passed: about 50 events a day, where renewing every few seconds
+# would be tens of thousands).
+IDLE_AFTER_MS = 60_000
+DORMANT_LEASE_MS = 3600_000
+# How long a dormant kernel has to announce itself again once asked something before pages take
+# it for gone; under the page's response timeout, so that a page's own kernel can still answer.
+WAKE_MS = 4_000
 
 
 class KernelLeases:
@@ -42,10 +60,17 @@ class KernelLeases:
         # Leases known before this store was started afresh (`Handover.leases`): its history
         # may arrive late, and the page must not take a kernel that serves for gone meanwhile.
         self._carried = {k: float(v) for k, v in (carried or {}).items() if isinstance(k, str) and finite_number(v) is not None}
+        # Dormant kernels: since when, by this page's clock.
+        self._dormant: dict[str, float] = {}
+        # Kernels taken for gone (a dormant one that did not wake): their announcements up to then
+        # (the kernel's clock, as the rows say), which no longer count.
+        self._gone: dict[str, float] = {}
+        self._announced: dict[str, float] = {}
 
     def update(self, rows: Sequence[Any], now: float) -> None:
         """Replace what is known with `rows` ({kernelId, leaseMs, announcedAt}, untrusted)."""
         until = {}
+        dormant = {}
         for row in rows:
             kernel_id = row.get("kernelId") if isinstance(row, dict) else None
             lease = finite_number(row.get("leaseMs")) if isinstance(row, dict) else None
@@ -56,8 +81,17 @@ class KernelLeases:
                     self._warned.add(key)
                     log.warning("ignored an invalid kernel announcement: %s", key)
                 continue
-            until[kernel_id] = min(now, announced) + min(lease, MAX_LEASE_MS)
+            if announced <= self._gone.get(kernel_id, float("-inf")):
+                continue
+            self._announced[kernel_id] = announced
+            start = min(now, announced)
+            if lease > MAX_LEASE_MS:
+                until[kernel_id] = start + min(lease, MAX_DORMANT_LEASE_MS)
+                dormant[kernel_id] = start
+            else:
+                until[kernel_id] = start + lease
         self._until = until
+        self._dormant = dormant
 
     def serving(self, now: float) -> str | None:
         """The remote kernel serving the notebook now, or None. Of several alive, the smallest
@@ -65,12 +99,68 @@ class KernelLeases:
         alive = [kernel_id for kernel_id, until in self.leases().items() if until > now]
         return min(alive) if alive else None
 
+    def dormant_since(self, kernel_id: str) -> float | None:
+        """When `kernel_id`'s dormant announcement started (this page's clock), or None when its
+        lease is an ordinary one."""
+        return self._dormant.get(kernel_id)
+
+    def gone(self, kernel_id: str) -> None:
+        """Take `kernel_id` for gone: its announcements so far no longer count, a new one does."""
+        self._gone[kernel_id] = self._announced.get(kernel_id, float("inf"))
+        self._until.pop(kernel_id, None)
+        self._dormant.pop(kernel_id, None)
+        self._carried.pop(kernel_id, None)
+
     def leases(self) -> dict[str, float]:
         """Until when each announced kernel serves, by this page's clock."""
         known = dict(self._carried)
         for kernel_id, until in self._until.items():
             known[kernel_id] = max(until, known.get(kernel_id, until))
         return known
+
+
+class LeaseRenewal:
+    """When a remote kernel announces itself, and with which lease: at once and every third of
+    `lease_ms` while people ask it things; after IDLE_AFTER_MS with nothing asked, once with
+    DORMANT_LEASE_MS (dormant), renewed at half of it; awake again at once when asked. Times are
+    the kernel's clock (ms)."""
+
+    def __init__(self, lease_ms: float, now: float, idle_after_ms: float = IDLE_AFTER_MS,
+                 dormant_lease_ms: float = DORMANT_LEASE_MS) -> None:
+        self._lease_ms = lease_ms
+        self._idle_after_ms = idle_after_ms
+        self._dormant_lease_ms = dormant_lease_ms
+        self._asked_at = now
+        self._announced: tuple[float, float] | None = None  # (lease, when)
+
+    @property
+    def dormant(self) -> bool:
+        return self._announced is not None and self._announced[0] == self._dormant_lease_ms
+
+    def asked(self, now: float) -> bool:
+        """Someone asked something (a request, a run). True when the kernel must announce itself
+        now, awake: it was dormant."""
+        self._asked_at = now
+        return self.dormant
+
+    def renew_at_once(self, now: float) -> None:
+        """Asked something that needs a fresh lease now (a run is about to block the kernel)."""
+        self._asked_at = now
+        self._announced = None
+
+    def due(self, now: float) -> float | None:
+        """The lease to announce now, or None when no announcement is due."""
+        if self._announced is None:
+            return self._lease_ms
+        lease, when = self._announced
+        if now - self._asked_at < self._idle_after_ms:
+            return self._lease_ms if self.dormant or now - when >= self._lease_ms / 3 else None
+        if not self.dormant or now - when >= self._dormant_lease_ms / 2:
+            return self._dormant_lease_ms
+        return None
+
+    def announced(self, lease: float, now: float) -> None:
+        self._announced = (lease, now)
 
 
 class AgentGroup:
@@ -121,14 +211,19 @@ class Handover:
         self._leases = KernelLeases(carried)
         self.serving: str | None = None
         self._unsubscribe: Unsubscribe | None = None
+        self._unsubscribe_asked: Unsubscribe | None = None
         self._checker: asyncio.Task[None] | None = None
         self._rows_seen = False
+        # Open requests (anyone's) and when this client first saw each: a dormant kernel asked
+        # something must wake (WAKE_MS).
+        self._asked: dict[str, float] = {}
 
     def start(self) -> None:
         # Nothing is decided before the store has said which kernels announced themselves: a
         # store just opened (or started afresh) would otherwise start the page's agent for a moment.
         self._rows_seen = False
         self._unsubscribe = self._store.watch_remote_kernels(self._on_rows)
+        self._unsubscribe_asked = self._store.watch_open_requests(None, self._on_open_requests)
         self._checker = asyncio.ensure_future(self._check_every_while())
         if self._rows_seen:
             self.apply()
@@ -141,6 +236,9 @@ class Handover:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._unsubscribe_asked is not None:
+            self._unsubscribe_asked()
+            self._unsubscribe_asked = None
         if self._checker is not None:
             self._checker.cancel()
             self._checker = None
@@ -151,6 +249,20 @@ class Handover:
         # Not inside the store's callback: starting the agent subscribes to the store.
         asyncio.get_running_loop().call_soon(self.apply)
 
+    def _on_open_requests(self, rows: Sequence[Any]) -> None:
+        now = self._clock()
+        ids = [row.get("completionId") for row in rows if isinstance(row, dict)]
+        self._asked = {i: self._asked.get(i, now) for i in ids if isinstance(i, str)}
+
+    def _wake_overdue(self, kernel_id: str, now: float) -> bool:
+        """Whether dormant `kernel_id` was asked something after it went dormant, more than
+        WAKE_MS ago, and has not announced itself since (an announcement ends its dormancy)."""
+        since = self._leases.dormant_since(kernel_id)
+        if since is None:
+            return False
+        asked = [seen for seen in self._asked.values() if seen >= since]
+        return bool(asked) and now - min(asked) > WAKE_MS
+
     async def _check_every_while(self) -> None:
         while True:
             await asyncio.sleep(self._check_ms / 1000)
@@ -160,7 +272,12 @@ class Handover:
         """Start or stop the page's agent for who serves now (leases lapse without any event)."""
         if self._unsubscribe is None or not self._rows_seen:
             return  # stopped, or the store has not answered yet
-        serving = self._leases.serving(self._clock())
+        now = self._clock()
+        serving = self._leases.serving(now)
+        if serving is not None and serving != self._me and self._wake_overdue(serving, now):
+            log.warning("remote kernel %s did not wake when asked: taken for gone", serving)
+            self._leases.gone(serving)
+            serving = self._leases.serving(now)
         mine = self._may_serve and (serving is None or serving == self._me)
         who = "this kernel" if self._me else "the page's kernel"
         if not mine and self._agent.running:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
@@ -70,9 +72,10 @@ class OutputProcess:
 class SyncBackend:
     """`wrangler dev` running web/sync/ on a loopback port, restartable on the same port and data."""
 
-    def __init__(self, state: Path) -> None:
+    def __init__(self, state: Path, settings: dict | None = None) -> None:
         self.port = free_port()
         self.state = state
+        self.settings = settings or {}
         self.url = f"ws://127.0.0.1:{self.port}"
         self._process: OutputProcess | None = None
         self.secret = build.sync_secret(state)
@@ -88,8 +91,29 @@ class SyncBackend:
 
     def start(self) -> None:
         self._process = OutputProcess(
-            build.sync_backend_command("127.0.0.1", self.port, self.state), cwd=build.SYNC_WORKER, env=build.SYNC_ENV)
+            build.sync_backend_command("127.0.0.1", self.port, self.state, self.settings),
+            cwd=build.SYNC_WORKER, env=build.SYNC_ENV)
         self._process.wait_for_line(r"Ready on http://127\.0\.0\.1")
+
+    def wait_for_line(self, pattern: str, timeout_s: float = 30) -> re.Match:
+        return self._process.wait_for_line(pattern, timeout_s=timeout_s)
+
+    def histories(self) -> dict[str, list[tuple[int, str, str]]]:
+        """What the backend keeps, read from its Durable Objects' SQLite files: {store id: [(seqNum,
+        name, args), ...]} for every store it holds events of."""
+        kept = {}
+        for file in (self.state / "v3" / "do").glob("*/*.sqlite"):
+            if file.name == "metadata.sqlite":
+                continue
+            with contextlib.closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as db:
+                tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+                context = next((t for t in tables if t.startswith("context_")), None)
+                store = context and db.execute(f'SELECT storeId FROM "{context}"').fetchone()
+                for table in (t for t in tables if t.startswith("eventlog_")):
+                    rows = db.execute(f'SELECT seqNum, name, args FROM "{table}" ORDER BY seqNum').fetchall()
+                    if store and rows:
+                        kept[store[0]] = rows
+        return kept
 
     def stop(self) -> None:
         if self._process is not None:
@@ -101,9 +125,10 @@ class RemoteKernelProcess(OutputProcess):
     """`web/node/remote-kernel.js` for one notebook."""
 
     def __init__(self, notebook_id: str, sync_url: str, kernel_id: str, lease_ms: int = 6000, *,
-                 token: str | None, wait_serving: bool = True) -> None:
+                 token: str | None, wait_serving: bool = True, idle_after_ms: int | None = None) -> None:
+        idle = ["--idle-after-ms", str(idle_after_ms)] if idle_after_ms else []
         super().__init__(
-            build.remote_kernel_command(notebook_id, sync_url, "--kernel-id", kernel_id, "--lease-ms", str(lease_ms)),
+            build.remote_kernel_command(notebook_id, sync_url, "--kernel-id", kernel_id, "--lease-ms", str(lease_ms), *idle),
             cwd=build.ROOT, env={build.TOKEN_VARIABLE: token or ""},
         )
         self.kernel_id = kernel_id

@@ -29,10 +29,10 @@ def kernels(sync_backend, notebook_id):
     as designed, which is not what those tests check."""
     started = []
 
-    def start(kernel_id=None, lease_ms=30_000):
+    def start(kernel_id=None, lease_ms=30_000, idle_after_ms=None):
         process = RemoteKernelProcess(
             notebook_id, sync_backend.url, kernel_id or f"kernel-{uuid.uuid4().hex[:6]}", lease_ms,
-            token=sync_backend.token(notebook_id, "kernel"))
+            token=sync_backend.token(notebook_id, "kernel"), idle_after_ms=idle_after_ms)
         started.append(process)
         return process
 
@@ -404,3 +404,39 @@ def test_a_remote_kernel_whose_store_stalled_serves_fresh_stores_and_keeps_its_n
     settle(alice, kernel)
     wait_for_remote_kernel(alice, "kernel-renewed")
     assert answers_by_page(alice) == {}
+
+
+def announcements(sync_backend, notebook_id):
+    """How many lease announcements the backend holds for the notebook's completion store."""
+    history = sync_backend.histories().get(f"{notebook_id}-completions", [])
+    return sum(name == "v1.KernelAnnounced" for _, name, _ in history)
+
+
+def test_an_idle_kernel_goes_dormant_adds_no_events_and_wakes_when_asked(kernels, person, sync_backend, notebook_id):
+    kernel = kernels(lease_ms=6000, idle_after_ms=3000)
+    alice = person(role="write")
+    wait_for_remote_kernel(alice, kernel.kernel_id)
+    complete_os_path(alice)
+    kernel.wait_for_line("dormant", timeout_s=30, after=len(kernel.lines))
+    time.sleep(1)  # its dormant announcement reaches the backend
+    before = announcements(sync_backend, notebook_id)
+    # Awake, a 6 s lease is renewed every 2 s: 4 announcements in 8 s. Dormant: none.
+    time.sleep(8)
+    assert announcements(sync_backend, notebook_id) == before
+    wait_for_remote_kernel(alice, kernel.kernel_id)  # still serving, as far as the page knows
+    alice.set_cell(2, "import json\n")
+    alice.type(2, "json.du")
+    alice.wait_for_option("dumps")
+    kernel.wait_for_line("asked something: awake", timeout_s=10)
+    settle(alice, kernel)
+
+
+def test_a_dormant_kernel_that_died_is_taken_for_gone_as_soon_as_someone_asks(kernels, person):
+    kernel = kernels(lease_ms=6000, idle_after_ms=2000)
+    bob = person()  # a kernel token: his page's own kernel may serve
+    wait_for_remote_kernel(bob, kernel.kernel_id)
+    kernel.wait_for_line("dormant", timeout_s=30)
+    kernel.stop(signal.SIGKILL)
+    complete_os_path(bob)
+    expect(bob.page.locator("#remote-kernel")).to_be_hidden(timeout=10_000)
+    assert len(answers_by_page(bob)) > 0

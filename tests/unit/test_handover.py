@@ -3,7 +3,10 @@
 import asyncio
 import logging
 
-from livecomplete.handover import MAX_LEASE_MS, Handover, KernelLeases
+from livecomplete import CompletionRequest
+from livecomplete.handover import (
+    DORMANT_LEASE_MS, IDLE_AFTER_MS, MAX_DORMANT_LEASE_MS, MAX_LEASE_MS, WAKE_MS, Handover, KernelLeases, LeaseRenewal,
+)
 
 
 def row(kernel_id, lease_ms=6000, announced_at=1000.0):
@@ -48,11 +51,23 @@ def test_invalid_announcements_are_ignored_with_one_warning_each(caplog):
     assert len(caplog.records) == len(bad)
 
 
-def test_a_lease_is_capped_so_a_bogus_announcement_cannot_silence_pages_for_long():
+def test_a_longer_lease_is_a_dormant_one_and_capped_so_a_bogus_one_cannot_silence_pages_for_long():
     leases = KernelLeases()
-    leases.update([row("k1", lease_ms=10**12, announced_at=0.0)], now=0.0)
-    assert leases.serving(MAX_LEASE_MS - 1) == "k1"
-    assert leases.serving(MAX_LEASE_MS) is None
+    leases.update([row("k1", lease_ms=MAX_LEASE_MS, announced_at=0.0), row("k2", lease_ms=10**12, announced_at=0.0)], now=0.0)
+    assert leases.dormant_since("k1") is None and leases.dormant_since("k2") == 0.0
+    assert leases.serving(MAX_LEASE_MS) == "k2"
+    assert leases.serving(MAX_DORMANT_LEASE_MS - 1) == "k2"
+    assert leases.serving(MAX_DORMANT_LEASE_MS) is None
+
+
+def test_a_kernel_taken_for_gone_counts_again_only_with_a_new_announcement():
+    leases = KernelLeases()
+    leases.update([row("k1", DORMANT_LEASE_MS, announced_at=1000.0)], now=1000.0)
+    leases.gone("k1")
+    leases.update([row("k1", DORMANT_LEASE_MS, announced_at=1000.0)], now=2000.0)  # the same row again
+    assert leases.serving(2000.0) is None
+    leases.update([row("k1", 6000, announced_at=3000.0)], now=3000.0)
+    assert leases.serving(3000.0) == "k1"
 
 
 class FakeAgent:
@@ -118,6 +133,9 @@ class SlowToAnswerStore:
         self.on_rows = on_rows
         return lambda: None
 
+    def watch_open_requests(self, requested_by, on_rows):
+        return lambda: None
+
 
 async def test_nothing_starts_before_the_store_has_said_who_announced_itself():
     store, agent, seen = SlowToAnswerStore(), FakeAgent(), []
@@ -160,3 +178,73 @@ async def test_a_client_that_may_not_serve_never_starts_but_still_says_who_serve
     await asyncio.sleep(0.02)
     assert agent.starts == 0 and seen == ["k1", None]
     handover.stop()
+
+
+def ask(store, completion_id):
+    store.commit_request(CompletionRequest(
+        completion_id=completion_id, cell_id="c", source="x", cursor_position=1, requested_by="page-a", timestamp=0))
+
+
+async def test_a_dormant_kernel_that_does_not_wake_when_asked_is_taken_for_gone(store):
+    clock = {"now": 1000.0}
+    agent, seen = FakeAgent(), []
+    handover = Handover(store, agent, clock=lambda: clock["now"], check_ms=5, on_change=seen.append)
+    handover.start()
+    store.commit_kernel_announced("k1", DORMANT_LEASE_MS, announced_at=1000.0)
+    await asyncio.sleep(0.02)
+    assert seen == ["k1"] and not agent.running
+    clock["now"] = 500_000.0  # long idle: the dormant lease holds
+    await asyncio.sleep(0.02)
+    assert not agent.running
+    ask(store, "r1")
+    clock["now"] += WAKE_MS  # not yet overdue
+    await asyncio.sleep(0.02)
+    assert not agent.running
+    clock["now"] += 1
+    await asyncio.sleep(0.02)
+    assert agent.running and seen == ["k1", None]
+    handover.stop()
+
+
+async def test_a_dormant_kernel_that_wakes_when_asked_keeps_serving(store):
+    clock = {"now": 1000.0}
+    agent = FakeAgent()
+    handover = Handover(store, agent, clock=lambda: clock["now"], check_ms=5)
+    handover.start()
+    store.commit_kernel_announced("k1", DORMANT_LEASE_MS, announced_at=1000.0)
+    clock["now"] = 500_000.0
+    ask(store, "r1")
+    clock["now"] += 1000
+    store.commit_kernel_announced("k1", 6000, announced_at=clock["now"])  # awake: an ordinary lease
+    clock["now"] += WAKE_MS + 1000
+    await asyncio.sleep(0.02)
+    assert not agent.running and handover.serving == "k1"
+    handover.stop()
+
+
+def test_a_kernel_renews_every_third_of_its_lease_while_asked_then_goes_dormant_and_wakes_when_asked():
+    renewal = LeaseRenewal(lease_ms=6000, now=0.0)
+    assert renewal.due(0.0) == 6000  # the first announcement
+    renewal.announced(6000, 0.0)
+    assert renewal.due(1999.0) is None and renewal.due(2000.0) == 6000
+    renewal.announced(6000, 2000.0)
+    # Nobody asked for IDLE_AFTER_MS: one dormant announcement, then one per half of its lease.
+    assert renewal.due(IDLE_AFTER_MS) == DORMANT_LEASE_MS
+    renewal.announced(DORMANT_LEASE_MS, IDLE_AFTER_MS)
+    assert renewal.due(IDLE_AFTER_MS + 2000.0) is None
+    assert renewal.due(IDLE_AFTER_MS + DORMANT_LEASE_MS / 2) == DORMANT_LEASE_MS
+    # Asked something: awake at once, with the ordinary lease.
+    assert renewal.asked(IDLE_AFTER_MS + 10_000.0) is True
+    assert renewal.due(IDLE_AFTER_MS + 10_000.0) == 6000
+    renewal.announced(6000, IDLE_AFTER_MS + 10_000.0)
+    assert renewal.asked(IDLE_AFTER_MS + 11_000.0) is False  # awake already: no extra announcement
+
+
+def test_an_idle_day_costs_a_kernel_about_fifty_announcements_not_forty_thousand():
+    renewal, now, idle_announcements = LeaseRenewal(lease_ms=6000, now=0.0), 0.0, 0
+    while now < IDLE_AFTER_MS + 24 * 3600_000:
+        if (lease := renewal.due(now)) is not None:
+            renewal.announced(lease, now)
+            idle_announcements += now >= IDLE_AFTER_MS
+        now += 1000
+    assert idle_announcements <= 50

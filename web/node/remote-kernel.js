@@ -5,6 +5,7 @@
 //
 //   LIVECOMPLETE_SYNC_TOKEN=<kernel token> node --experimental-websocket web/node/remote-kernel.js
 //        --notebook <id> --sync <ws-url> [--token-file <path>] [--kernel-id <id>] [--lease-ms 6000]
+//        [--idle-after-ms 60000]
 //        [--options <json>]
 //
 // The token (a `kernel` token for the notebook: `build.py token --role kernel`) comes from the
@@ -30,7 +31,7 @@ import { queries as notebookQueries } from '../src/notebook-queries.js'
 import { events as notebookEvents, schema as notebookSchema } from '../src/notebook-schema.js'
 import { INITIAL_SYNC_MS } from '../src/notebook-store-options.js'
 import { checkSyncAccess, whenExpired } from '../src/sync-access.js'
-import { watchSync } from '../src/sync-watchdog.js'
+import { emptiedAtBackend, watchSync } from '../src/sync-watchdog.js'
 import { queries } from '../src/queries.js'
 import { events, schema } from '../src/schema.js'
 
@@ -52,6 +53,8 @@ function parseCommandLine() {
       sync: { type: 'string' },
       'kernel-id': { type: 'string' },
       'lease-ms': { type: 'string', default: '6000' },
+      // Asked nothing for this long, the kernel goes dormant (py/livecomplete/handover.py).
+      'idle-after-ms': { type: 'string' },
       options: { type: 'string', default: '{}' },
       'token-file': { type: 'string' },
     },
@@ -63,13 +66,15 @@ function parseCommandLine() {
   if (!values.sync || !/^wss?:\/\//.test(values.sync)) problems.push('--sync <ws:// or wss:// URL> is required')
   const leaseMs = Number(values['lease-ms'])
   if (!(leaseMs >= 1000 && leaseMs <= 60000)) problems.push('--lease-ms must be 1000..60000')
+  const idleAfterMs = values['idle-after-ms'] === undefined ? null : Number(values['idle-after-ms'])
+  if (idleAfterMs !== null && !(idleAfterMs >= 1000)) problems.push('--idle-after-ms must be at least 1000')
   if (problems.length) {
     console.error(`remote-kernel: ${problems.join('; ')}`)
     process.exit(2)
   }
   const kernelId = values['kernel-id'] ?? `kernel-${hostname()}-${process.pid}`
   return {
-    notebookId: values.notebook, syncUrl: values.sync, kernelId, leaseMs, optionsJson: values.options,
+    notebookId: values.notebook, syncUrl: values.sync, kernelId, leaseMs, idleAfterMs, optionsJson: values.options,
     tokenFile: values['token-file'],
   }
 }
@@ -114,7 +119,7 @@ async function loadPython() {
 let stopping = false
 
 async function main() {
-  const { notebookId, syncUrl, kernelId, leaseMs, optionsJson, tokenFile } = parseCommandLine()
+  const { notebookId, syncUrl, kernelId, leaseMs, idleAfterMs, optionsJson, tokenFile } = parseCommandLine()
   const storeId = completionStoreId(notebookId)
   const token = await readToken(tokenFile)
   await checkAccess(syncUrl, notebookId, token)
@@ -126,7 +131,9 @@ async function main() {
   let restart = () => {} // until the kernel serves (below)
   // A sync that fails for good shuts the store down (LiveStore's default would end it silently):
   // then this kernel serves fresh stores, as when the watchdog finds one stalled.
-  const open = async (storeSchema, id, initialSyncOptions = undefined) => {
+  // A backend that emptied a completion store's history (a new backend id) has this copy dropped
+  // ('reset'), and this kernel serves fresh stores; the notebook's own is never emptied there.
+  const open = async (storeSchema, id, { initialSyncOptions = undefined, onBackendIdMismatch = 'shutdown' } = {}) => {
     const shutdown = Deferred.unsafeMake(FiberId.none)
     const store = await createStorePromise({
       schema: storeSchema,
@@ -137,16 +144,20 @@ async function main() {
       adapter: makeAdapter({
         storage: { type: 'in-memory' },
         clientId: kernelId,
-        sync: { backend, initialSyncOptions, onSyncError: 'shutdown' },
+        sync: { backend, initialSyncOptions, onSyncError: 'shutdown', onBackendIdMismatch },
       }),
     })
     Effect.runPromiseExit(Deferred.await(shutdown)).then((exit) => {
       if (Exit.isFailure(exit)) restart(store, `it shut down: ${Cause.squash(exit.cause)?.message ?? 'sync failed'}`)
+      else if (emptiedAtBackend(exit)) restart(store, 'the sync backend emptied its history')
     })
     return store
   }
   const openStores = () =>
-    Promise.all([open(schema, storeId), open(notebookSchema, notebookId, { _tag: 'Blocking', timeout: INITIAL_SYNC_MS })])
+    Promise.all([
+      open(schema, storeId, { onBackendIdMismatch: 'reset' }),
+      open(notebookSchema, notebookId, { initialSyncOptions: { _tag: 'Blocking', timeout: INITIAL_SYNC_MS } }),
+    ])
   const [pyodide, [store, notebookStore]] = await Promise.all([loadPython(), openStores()])
   const remoteKernel = pyodide.pyimport('livecomplete._remote')
   // What serves now: the two stores, the Python side over them, and the watches on them.
@@ -162,7 +173,7 @@ async function main() {
     }
     const config = {
       flushed, store: completions, events, queries, notebookStore: notebook, notebookEvents, notebookQueries,
-      notebookId, kernelId, leaseMs, optionsJson, log,
+      notebookId, kernelId, leaseMs, idleAfterMs, optionsJson, log,
     }
     const remote = kernel ? remoteKernel.start(config, kernel) : remoteKernel.start(config)
     const connected = new Map()
