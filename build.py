@@ -307,12 +307,29 @@ def library() -> bool:
              "--logLevel", "warn"], cwd=WEB)
     for folder in ("pyodide", "wheels", "snapshots"):
         link_tree(DIST / folder, LIB / folder)
+    importmap = codemirror_importmap()
+    (LIB / "codemirror" / "importmap.json").write_text(json.dumps(importmap, indent=2) + "\n")
     shutil.rmtree(DIST / "examples", ignore_errors=True)
     shutil.copytree(ROOT / "examples", DIST / "examples")
+    # The examples' import maps: written in, since a browser reads an import map only inline.
+    for page in (DIST / "examples").glob("*.html"):
+        relative = {name: f"../lib/codemirror/{path.removeprefix('./')}" for name, path in importmap["imports"].items()}
+        inline = f'<script type="importmap">{json.dumps({"imports": relative})}</script>'
+        page.write_text(page.read_text().replace(IMPORTMAP_PLACEHOLDER, inline))
     shutil.rmtree(DIST / "pyscript", ignore_errors=True)
     shutil.copytree(PYSCRIPT_PACKAGE, DIST / "pyscript", ignore=shutil.ignore_patterns("*.map"))
     stamp("library", [*inputs, *assets])
     return True
+
+
+IMPORTMAP_PLACEHOLDER = '<script type="importmap" src="codemirror-importmap"></script>'
+
+
+def codemirror_importmap() -> dict:
+    """The import map for dist/lib/codemirror/ (relative to that folder): each package a host
+    imports by name, to its file (web/lib/codemirror-entries.json, which Vite builds from)."""
+    entries = json.loads((WEB / "lib" / "codemirror-entries.json").read_text())
+    return {"imports": {specifier: f"./{name}.js" for specifier, name in entries.items()}}
 
 
 def link_tree(source: Path, target: Path) -> None:

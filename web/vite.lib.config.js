@@ -3,13 +3,19 @@
 //   and wasm in assets/. CodeMirror stays an import (`@codemirror/*`): the host's editor and our
 //   extensions must share one copy of @codemirror/state.
 // - mode `codemirror`: codemirror/*.js, CodeMirror as ES modules for a host without a bundler,
-//   mapped to those imports by an import map (examples/plain.html).
+//   mapped to those imports by an import map (build.py writes it: codemirror/importmap.json).
+//   One build, so that every entry shares one copy of @codemirror/state: two break every extension.
 // build.py copies Pyodide, the wheels and the snapshots beside them.
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
-import { entries } from './lib/codemirror.js'
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
+// The packages built, by the file each becomes (lib/codemirror-entries.json: build.py reads it too).
+const entries = Object.fromEntries(
+  Object.entries(JSON.parse(readFileSync(here('lib/codemirror-entries.json'), 'utf8')))
+    .map(([specifier, name]) => [`codemirror/${name}`, specifier]),
+)
 
 export default defineConfig(({ mode }) => {
   const library = mode === 'library'
