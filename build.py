@@ -195,7 +195,7 @@ def _pure_module(name: str, folder: Path = PY / "livecomplete"):
 
 def facts() -> dict:
     """{optionDefaults (camelCase), notebookIdPattern, completionsSuffix, storeDirectoryPrefix,
-    storedLimits, backendCleanup, access}."""
+    storedLimits, access}."""
     naming = _pure_module("naming")
     access = _pure_module("access")
     return {
@@ -210,7 +210,6 @@ def facts() -> dict:
         "completionsSuffix": naming.COMPLETIONS_SUFFIX,
         "storeDirectoryPrefix": naming.STORE_DIRECTORY_PREFIX,
         "storedLimits": _pure_module("limits").STORED_LIMITS,
-        "backendCleanup": _pure_module("limits").BACKEND_CLEANUP,
     }
 
 
@@ -507,16 +506,14 @@ def mint_token(data: Path, notebook_id: str, role: str, hours: float = DEFAULT_T
         raise BuildError(str(error)) from None
 
 
-def sync_backend_command(host: str, port: int, state: Path = SYNC_STATE, settings: dict | None = None) -> list[str]:
+def sync_backend_command(host: str, port: int, state: Path = SYNC_STATE) -> list[str]:
     """wrangler dev running the sync backend (web/sync/) locally, offline, on host:port, with the
-    secret in `state` (`sync_secret` makes it) and `settings` as its variables (web/sync/cleanup.js
-    reads LIVECOMPLETE_RETENTION_DAYS, LIVECOMPLETE_MAX_STORE_MB)."""
-    variables = [arg for name, value in (settings or {}).items() for arg in ("--var", f"{name}:{value}")]
+    secret in `state` (`sync_secret` makes it)."""
     return [
         str(WEB / "node_modules" / ".bin" / "wrangler"), "dev",
         "--config", str(SYNC_WORKER / "wrangler.toml"),
         "--ip", host, "--port", str(port), "--local", "--persist-to", str(state),
-        "--env-file", str(state / SECRET_FILE), *variables,
+        "--env-file", str(state / SECRET_FILE),
         "--show-interactive-dev-session=false",
     ]
 
@@ -527,15 +524,7 @@ SYNC_ENV = {"WRANGLER_SEND_METRICS": "false", "CI": "true", "CLOUDFLARE_CF_FETCH
             "WRANGLER_HIDE_BANNER": "true"}
 
 
-def sync(host: str, port: int, data: Path = SYNC_STATE, notebook_id: str = "demo",
-         retention_days: float | None = None, max_store_mb: float | None = None) -> int:
-    settings = {}
-    for name, value, flag in (("LIVECOMPLETE_RETENTION_DAYS", retention_days, "--retention-days"),
-                              ("LIVECOMPLETE_MAX_STORE_MB", max_store_mb, "--max-store-mb")):
-        if value is not None:
-            if not value > 0:
-                raise BuildError(f"{flag} must be a positive number, got {value}")
-            settings[name] = value
+def sync(host: str, port: int, data: Path = SYNC_STATE, notebook_id: str = "demo") -> int:
     require_node()
     print("[1/1] JS dependencies (npm ci) ...", end=" ", flush=True)
     print("done" if js_dependencies() else "up to date", flush=True)
@@ -548,7 +537,7 @@ def sync(host: str, port: int, data: Path = SYNC_STATE, notebook_id: str = "demo
     tokens = {role: mint_token(data, notebook_id, role) for role in ("write", "read", "kernel")}
     print(f"starting the sync backend (wrangler dev, data in {data}) ...", flush=True)
     process = subprocess.Popen(
-        sync_backend_command(host, port, data.resolve(), settings), cwd=SYNC_WORKER, env={**os.environ, **SYNC_ENV},
+        sync_backend_command(host, port, data.resolve()), cwd=SYNC_WORKER, env={**os.environ, **SYNC_ENV},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     url = f"ws://{host}:{port}"
@@ -691,11 +680,6 @@ def main(argv: list[str] | None = None) -> int:
     sync_parser.add_argument("--data", type=Path, default=SYNC_STATE,
                              help="where the backend keeps its stores and secret (default: build/sync-state)")
     sync_parser.add_argument("--notebook", default="demo", help="the notebook to print tokens for (default: demo)")
-    cleanup = _pure_module("limits").BACKEND_CLEANUP
-    sync_parser.add_argument("--retention-days", type=float, help="empty a completion store's history when idle "
-                             f"this long (default: {cleanup['retentionDays']})")
-    sync_parser.add_argument("--max-store-mb", type=float, help="empty a completion store's history, once quiet, "
-                             f"past this size (default: {cleanup['maxStoreMb']})")
     token_parser = commands.add_parser("token", help="print a token for a notebook on the local sync backend")
     token_parser.add_argument("--notebook", required=True, help="the notebook id (as in the page's URL)")
     token_parser.add_argument("--role", choices=("read", "write", "kernel"), default="write")
@@ -721,7 +705,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "bench":
             return bench(passthrough)
         elif args.command == "sync":
-            return sync(args.host, args.port, args.data, args.notebook, args.retention_days, args.max_store_mb)
+            return sync(args.host, args.port, args.data, args.notebook)
         elif args.command == "token":
             print(mint_token(args.data, args.notebook, args.role, args.hours))
         elif args.command == "kernel":

@@ -72,10 +72,9 @@ class OutputProcess:
 class SyncBackend:
     """`wrangler dev` running web/sync/ on a loopback port, restartable on the same port and data."""
 
-    def __init__(self, state: Path, settings: dict | None = None) -> None:
+    def __init__(self, state: Path) -> None:
         self.port = free_port()
         self.state = state
-        self.settings = settings or {}
         self.url = f"ws://127.0.0.1:{self.port}"
         self._process: OutputProcess | None = None
         self.secret = build.sync_secret(state)
@@ -91,16 +90,12 @@ class SyncBackend:
 
     def start(self) -> None:
         self._process = OutputProcess(
-            build.sync_backend_command("127.0.0.1", self.port, self.state, self.settings),
-            cwd=build.SYNC_WORKER, env=build.SYNC_ENV)
+            build.sync_backend_command("127.0.0.1", self.port, self.state), cwd=build.SYNC_WORKER, env=build.SYNC_ENV)
         self._process.wait_for_line(r"Ready on http://127\.0\.0\.1")
-
-    def wait_for_line(self, pattern: str, timeout_s: float = 30) -> re.Match:
-        return self._process.wait_for_line(pattern, timeout_s=timeout_s)
 
     def histories(self) -> dict[str, list[tuple[int, str, str]]]:
         """What the backend keeps, read from its Durable Objects' SQLite files: {store id: [(seqNum,
-        name, args), ...]} for every store it holds events of."""
+        name, args, clientId, sessionId, parentSeqNum), ...]} for every store it holds events of."""
         kept = {}
         for file in (self.state / "v3" / "do").glob("*/*.sqlite"):
             if file.name == "metadata.sqlite":
@@ -110,7 +105,7 @@ class SyncBackend:
                 context = next((t for t in tables if t.startswith("context_")), None)
                 store = context and db.execute(f'SELECT storeId FROM "{context}"').fetchone()
                 for table in (t for t in tables if t.startswith("eventlog_")):
-                    rows = db.execute(f'SELECT seqNum, name, args FROM "{table}" ORDER BY seqNum').fetchall()
+                    rows = db.execute(f'SELECT seqNum, name, args, clientId, sessionId, parentSeqNum FROM "{table}" ORDER BY seqNum').fetchall()
                     if store and rows:
                         kept[store[0]] = rows
         return kept

@@ -8,11 +8,12 @@ import { schema } from './schema.js'
 makeWorker({
   schema,
   // A sync that fails for good shuts the store down, so the page starts it afresh (LiveStore's
-  // default ends the sync silently: docs/sync.md#the-silent-stall). A backend that emptied the
-  // store's history (a new backend id) has this copy dropped too (docs/cleanup.md).
+  // default ends the sync silently: docs/sync.md#the-silent-stall). So does a backend that no
+  // longer holds the store's history (a new backend id). Not 'reset': it forgets what was synced,
+  // and the old history came back as new events (docs/cleanup.md#at-the-sync-backend).
   sync: {
     backend: (args) => makeWsSync({ url: args.payload.syncUrl })(args),
     onSyncError: 'shutdown',
-    onBackendIdMismatch: 'reset',
+    onBackendIdMismatch: 'shutdown',
   },
 })

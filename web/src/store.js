@@ -9,7 +9,7 @@ import { Cause, Deferred, Effect, Exit, FiberId } from 'effect'
 import LiveStoreSyncedWorker from './livestore-synced.worker.js?worker'
 import LiveStoreWorker from './livestore.worker.js?worker'
 import { completionStoreId, storeDirectory } from './facts.js'
-import { emptiedAtBackend } from './sync-watchdog.js'
+import { lostAtBackend } from './sync-watchdog.js'
 import { INITIAL_SYNC_MS } from './notebook-store-options.js'
 import { queries } from './queries.js'
 import { events, schema, tables } from './schema.js'
@@ -34,7 +34,7 @@ export class OpeningStalled extends Error {}
  * `inMemory` (a reason) skips OPFS. `sync` ({url: ws:// or wss://, token}) connects this store, and
  * only this one, to a LiveStore sync backend (web/sync/), outbound. `onFailure(description)` is called
  * when LiveStore shuts the store down on an error (a write refused because the quota is
- * exhausted, say) or because the backend emptied its history; not when it is closed on purpose.
+ * exhausted, say) or because the backend no longer holds its history; not when closed on purpose.
  * Resolves to {store, persisted, whyNotPersisted}. Rejects when the store cannot be opened, with
  * OpeningStalled when it has not opened in OPEN_STALL_MS.
  */
@@ -48,7 +48,7 @@ export async function openCompletionStore(notebookId, { inMemory = null, sync = 
       backend: makeWsSync({ url: sync.url }),
       initialSyncOptions: { _tag: 'Blocking', timeout: INITIAL_SYNC_MS },
       onSyncError: 'shutdown',
-      onBackendIdMismatch: 'reset',
+      onBackendIdMismatch: 'shutdown', // as in livestore-synced.worker.js
     }
     const adapter = makeInMemoryAdapter({ sync: syncing || undefined })
     const store = await openWith(adapter, { schema, storeId: completionStoreId(notebookId), sync, onFailure })
@@ -100,8 +100,10 @@ export async function openWith(
   // Reading it, and dropping what it says, keeps the heap flat.
   store.subscribeSyncStatus(() => {})
   Effect.runPromiseExit(Deferred.await(shutdown)).then((exit) => {
-    if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) onFailure(describeError(Cause.squash(exit.cause)))
-    else if (emptiedAtBackend(exit)) onFailure('the sync backend emptied its history')
+    if (Exit.isFailure(exit) && !Exit.isInterrupted(exit)) {
+      const error = Cause.squash(exit.cause)
+      onFailure(lostAtBackend(error) ?? describeError(error))
+    }
   })
   return store
 }

@@ -4,11 +4,12 @@
 // (docs/sync.md#the-silent-stall). For the page and the remote kernel alike (no browser APIs).
 
 /**
- * Whether a store's shutdown `exit` (its shutdownDeferred's) is LiveStore's 'reset' on a new
- * backend id: the backend emptied the store's history (docs/cleanup.md#at-the-sync-backend), so
- * this copy was dropped and the store stopped, with success. The store must be opened afresh.
+ * Why a store shut down, in a person's words when LiveStore's `error` is a new backend id: the
+ * backend no longer holds the history this copy was synced with (its data was removed or reset),
+ * and the store must be opened afresh (`onBackendIdMismatch: 'shutdown'`). Else null.
  */
-export const emptiedAtBackend = (exit) => exit?._tag === 'Success' && exit.value?.reason === 'backend-id-mismatch'
+export const lostAtBackend = (error) =>
+  error?._tag === 'BackendIdMismatchError' ? 'the sync backend no longer holds this history (a new backend id)' : null
 
 /** How long events may wait unconfirmed, while connected and with no progress, before a store
  * counts as stalled. LiveStore's own retry after a refused push takes well under a second. */

@@ -7,13 +7,9 @@
 // payload's `token`) signed with LIVECOMPLETE_SYNC_SECRET, naming the notebook and a role that
 // limits what may be pushed (access.js; docs/access.md). `POST /access?notebook=<id>` with the
 // token as its body says what it grants, so a page or kernel can tell a person why not.
-//
-// A completion store's history is emptied by the backend itself when idle past a retention or
-// grown past a cap (cleanup.js); a notebook's main store never is.
 import { env } from 'cloudflare:workers'
 import { makeDurableObject, makeWorker } from '@livestore/sync-cf/cf-worker'
 import { TokenRefused, notebookOfStore, refusedPush, verifyToken } from './access.js'
-import { cleanupSettings, decideCleanup, emptyHistory, mayEmpty, storedHistory, storedStoreId } from './cleanup.js'
 
 const secret = () => env.LIVECOMPLETE_SYNC_SECRET
 
@@ -30,43 +26,7 @@ export class SyncBackendDO extends makeDurableObject({
     const why = refusedPush(claims, message.batch)
     if (why) throw new TokenRefused(why)
   },
-}) {
-  constructor(ctx, workerEnv) {
-    super(ctx, workerEnv)
-    this.cleanup = cleanupSettings(workerEnv)
-    // sync-cf sets its handlers on the instance, so they are wrapped here, not overridden.
-    const serve = this.fetch
-    this.fetch = async (request) => {
-      // A client connecting to a completion store: look at its history within checkMs.
-      if (mayEmpty(new URL(request.url).searchParams.get('storeId'))) await this.#checkBy(Date.now() + this.cleanup.checkMs)
-      return serve(request)
-    }
-  }
-
-  async #checkBy(at) {
-    const set = await this.ctx.storage.getAlarm()
-    if (set === null || set > at) await this.ctx.storage.setAlarm(at)
-  }
-
-  /** The Durable Object's alarm: empty the history when the policy says so, else look again later. */
-  async alarm() {
-    const { sql } = this.ctx.storage
-    const storeId = storedStoreId(sql)
-    if (!mayEmpty(storeId)) return
-    const connected = this.ctx.getWebSockets().length > 0
-    // With nobody connected nothing is pushed: the next look is when the retention runs out.
-    const settings = connected ? this.cleanup : { ...this.cleanup, checkMs: Infinity }
-    const decision = decideCleanup(storedHistory(sql), Date.now(), settings)
-    if (decision.checkAt) return this.ctx.storage.setAlarm(decision.checkAt)
-    if (!decision.empty) return
-    emptyHistory(sql)
-    // sync-cf keeps the store's head and backend id on the object too: forget them with the tables.
-    for (const key of Object.getOwnPropertySymbols(this)) if (key.description === 'Cache') delete this[key]
-    // Connected clients reconnect, learn the new backend id and start afresh (cleanup.js).
-    for (const socket of this.ctx.getWebSockets()) socket.close(1012, 'history emptied')
-    console.log(`livecomplete: emptied the history of ${storeId}: ${decision.empty}`)
-  }
-}
+}) {}
 
 const sync = makeWorker({
   syncBackendBinding: 'SYNC_BACKEND_DO',
