@@ -30,8 +30,9 @@ import { NOTEBOOK_ID, completionStoreId } from '../src/facts.js'
 import { queries as notebookQueries } from '../src/notebook-queries.js'
 import { events as notebookEvents, schema as notebookSchema } from '../src/notebook-schema.js'
 import { INITIAL_SYNC_MS } from '../src/notebook-store-options.js'
+import { restoreFromSnapshot } from '../src/python.js'
 import { checkSyncAccess, whenExpired } from '../src/sync-access.js'
-import { emptiedAtBackend, watchSync } from '../src/sync-watchdog.js'
+import { lostAtBackend, watchSync } from '../src/sync-watchdog.js'
 import { queries } from '../src/queries.js'
 import { events, schema } from '../src/schema.js'
 
@@ -108,12 +109,25 @@ async function checkAccess(syncUrl, notebookId, token) {
   whenExpired(access.exp, () => refuse(`the token expired (${new Date(access.exp * 1000).toISOString()}): start the kernel again with a new one`))
 }
 
+/**
+ * Pyodide with the kernel's wheels and Jedi warmed: restored from the kernel worker's snapshot
+ * (dist/snapshots/kernel.bin, about 1 s), else started plainly (about 5 s), saying why.
+ */
 async function loadPython() {
+  const read = (name) => readFile(path.join(dist, 'snapshots', name)).then((bytes) => new Uint8Array(bytes))
+  try {
+    const pyodide = await restoreFromSnapshot({
+      loadPyodide, snapshot: read('kernel.bin'), files: read('kernel.files'), moduleScript: import('pyodide/pyodide.asm.mjs'),
+    })
+    return { pyodide, fromSnapshot: true }
+  } catch (error) {
+    log(`warning: starting Python without the kernel snapshot (${error?.message ?? error})`)
+  }
   const pyodide = await loadPyodide()
   const manifest = JSON.parse(await readFile(path.join(dist, 'wheels/manifest.json'), 'utf8'))
   const wheels = manifest.kernel.map((name) => path.join(dist, 'wheels', name))
   await pyodide.loadPackage(wheels, { messageCallback: () => {}, errorCallback: (m) => log(`warning: ${m}`) })
-  return pyodide
+  return { pyodide, fromSnapshot: false }
 }
 
 let stopping = false
@@ -131,9 +145,10 @@ async function main() {
   let restart = () => {} // until the kernel serves (below)
   // A sync that fails for good shuts the store down (LiveStore's default would end it silently):
   // then this kernel serves fresh stores, as when the watchdog finds one stalled.
-  // A backend that emptied a completion store's history (a new backend id) has this copy dropped
-  // ('reset'), and this kernel serves fresh stores; the notebook's own is never emptied there.
-  const open = async (storeSchema, id, { initialSyncOptions = undefined, onBackendIdMismatch = 'shutdown' } = {}) => {
+  // A backend that no longer holds a store's history (a new backend id) shuts the store down too,
+  // and this kernel serves fresh stores. Not 'reset': it forgets what was synced, and the old
+  // history came back as new events (docs/cleanup.md#at-the-sync-backend).
+  const open = async (storeSchema, id, initialSyncOptions = undefined) => {
     const shutdown = Deferred.unsafeMake(FiberId.none)
     const store = await createStorePromise({
       schema: storeSchema,
@@ -144,21 +159,19 @@ async function main() {
       adapter: makeAdapter({
         storage: { type: 'in-memory' },
         clientId: kernelId,
-        sync: { backend, initialSyncOptions, onSyncError: 'shutdown', onBackendIdMismatch },
+        sync: { backend, initialSyncOptions, onSyncError: 'shutdown', onBackendIdMismatch: 'shutdown' },
       }),
     })
     Effect.runPromiseExit(Deferred.await(shutdown)).then((exit) => {
-      if (Exit.isFailure(exit)) restart(store, `it shut down: ${Cause.squash(exit.cause)?.message ?? 'sync failed'}`)
-      else if (emptiedAtBackend(exit)) restart(store, 'the sync backend emptied its history')
+      if (!Exit.isFailure(exit)) return
+      const error = Cause.squash(exit.cause)
+      restart(store, lostAtBackend(error) ?? `it shut down: ${error?.message ?? 'sync failed'}`)
     })
     return store
   }
   const openStores = () =>
-    Promise.all([
-      open(schema, storeId, { onBackendIdMismatch: 'reset' }),
-      open(notebookSchema, notebookId, { initialSyncOptions: { _tag: 'Blocking', timeout: INITIAL_SYNC_MS } }),
-    ])
-  const [pyodide, [store, notebookStore]] = await Promise.all([loadPython(), openStores()])
+    Promise.all([open(schema, storeId), open(notebookSchema, notebookId, { _tag: 'Blocking', timeout: INITIAL_SYNC_MS })])
+  const [{ pyodide, fromSnapshot }, [store, notebookStore]] = await Promise.all([loadPython(), openStores()])
   const remoteKernel = pyodide.pyimport('livecomplete._remote')
   // What serves now: the two stores, the Python side over them, and the watches on them.
   let serving = null
@@ -211,7 +224,8 @@ async function main() {
     log('serving fresh stores')
   }
   serve([store, notebookStore])
-  log(`kernel ${kernelId} serves ${notebookId} and ${storeId} through ${syncUrl} (ready in ${Math.round(performance.now() - began)} ms)`)
+  const start = fromSnapshot ? 'from the snapshot' : 'without a snapshot'
+  log(`kernel ${kernelId} serves ${notebookId} and ${storeId} through ${syncUrl} (ready in ${Math.round(performance.now() - began)} ms, ${start})`)
 
   const stop = async (signal) => {
     if (stopping) return

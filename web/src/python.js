@@ -93,11 +93,21 @@ async function restoreSnapshot(loadPyodide, indexURL, baseUrl, set) {
   const snapshot = load('.bin')
   const files = load('.files')
   const moduleScript = import(/* @vite-ignore */ new URL('pyodide.asm.mjs', indexURL).href)
+  return restoreFromSnapshot({ loadPyodide, indexURL, snapshot, files, moduleScript })
+}
+
+/**
+ * Pyodide restored from a snapshot: `snapshot` and `files` are promises of its bytes (`.bin`,
+ * `.files`), `moduleScript` of Pyodide's `pyodide.asm.mjs` module; `indexURL` where the rest of
+ * Pyodide is (undefined under Node: its package). Throws when the snapshot does not fit. Also used
+ * by the remote kernel under Node (web/node/remote-kernel.js).
+ */
+export async function restoreFromSnapshot({ loadPyodide, indexURL, snapshot, files, moduleScript }) {
   // The heap's size, not the snapshot: what Pyodide keeps of the function below must not hold it.
   const snapshotSize = snapshot.then((bytes) => bytes.length)
   for (const pending of [snapshot, snapshotSize, files, moduleScript]) pending.catch(() => {}) // awaited below
   const pyodide = await loadPyodide({
-    indexURL,
+    ...(indexURL ? { indexURL } : {}),
     _loadSnapshot: snapshot,
     // Pyodide copies the snapshot over its heap without growing it first: a snapshot taken
     // after Jedi warmed up is larger than a fresh heap. Growing the heap (sbrk) makes room; the
