@@ -74,10 +74,10 @@ def test_a_burst_in_a_pages_name_is_answered_once_per_request_without_the_kernel
     expect(victim.page.locator("#kernel-status")).to_have_attribute("data-state", "ready")
 
 
-BIG_BURST = 2000
+BIG_BURST = 1000
 
 
-def test_a_2000_request_burst_is_answered_once_each_and_leaves_nothing_behind(open_notebook, notebook_id):
+def test_a_1000_request_burst_is_answered_once_each_and_leaves_nothing_behind(open_notebook, notebook_id):
     notebook = open_notebook(notebook_id)
     notebook.page.evaluate(COUNT_COMMITS)
     # Some typing first, so what the first completion loads (Jedi and its modules) is in place
@@ -116,6 +116,6 @@ def test_a_2000_request_burst_is_answered_once_each_and_leaves_nothing_behind(op
     # Nothing grows per request: no proxy left unreleased, no Python object kept per request.
     after = notebook.page.evaluate("window.livecomplete.debug.memoryReport({ dropCaches: true })")
     assert after["pyProxiesAlive"] - before["pyProxiesAlive"] <= 5, after
-    # A leak per request would add at least BIG_BURST; the typing above keeps a few hundred (its
+    # A leak per request would add at least BIG_BURST; the typing above keeps about 300 (its
     # words' answers), whatever the burst's size.
-    assert after["pythonObjects"] - before["pythonObjects"] < BIG_BURST // 4, (before, after)
+    assert after["pythonObjects"] - before["pythonObjects"] < BIG_BURST // 2, (before, after)
