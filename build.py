@@ -311,9 +311,9 @@ def library() -> bool:
     shutil.rmtree(DIST / "examples", ignore_errors=True)
     shutil.copytree(ROOT / "examples", DIST / "examples")
     # The examples' import maps: written in, since a browser reads an import map only inline.
+    relative = {name: f"../lib/codemirror/{path.removeprefix('./')}" for name, path in importmap["imports"].items()}
+    inline = f'<script type="importmap">{json.dumps({"imports": relative})}</script>'
     for page in (DIST / "examples").glob("*.html"):
-        relative = {name: f"../lib/codemirror/{path.removeprefix('./')}" for name, path in importmap["imports"].items()}
-        inline = f'<script type="importmap">{json.dumps({"imports": relative})}</script>'
         page.write_text(page.read_text().replace(IMPORTMAP_PLACEHOLDER, inline))
     shutil.rmtree(DIST / "pyscript", ignore_errors=True)
     shutil.copytree(PYSCRIPT_PACKAGE, DIST / "pyscript", ignore=shutil.ignore_patterns("*.map"))

@@ -103,8 +103,6 @@ class RemoteKernel:
         self._store = store
         self._lease_ms = lease_ms
         self._renewal = LeaseRenewal(lease_ms, now_ms(), idle_after_ms=idle_after_ms)
-        self._asked: set[str] = set()
-        self._unsubscribe_asked: Callable[[], None] | None = None
         in_process = InProcessKernel(kernel, before_run=self._before_run, flushed=flushed)
         self._agent = KernelAgent(
             store, in_process, agent_id=kernel_id, serves_everyone=True, options=options,
@@ -115,7 +113,8 @@ class RemoteKernel:
         )
         in_process.namespace_now = self._executor.namespace
         # Another remote kernel may already serve the notebook: then this one stands by.
-        self._handover = Handover(store, AgentGroup(self._agent, self._executor), me=kernel_id)
+        self._handover = Handover(
+            store, AgentGroup(self._agent, self._executor), me=kernel_id, on_asked=self._on_asked)
         self._announcer: asyncio.Task[None] | None = None
 
     @property
@@ -127,7 +126,6 @@ class RemoteKernel:
         self._executor.announce()  # its session, so pages can name its namespace at once
         self._renew()
         self._announcer = asyncio.ensure_future(self._announce_while_running())
-        self._unsubscribe_asked = self._store.watch_open_requests(None, self._on_open_requests)
         self._handover.start()
 
     def _renew(self) -> None:
@@ -142,13 +140,10 @@ class RemoteKernel:
         if self._renewal.dormant != was_dormant:
             log.info("nobody asked anything for a while: dormant" if self._renewal.dormant else "asked something: awake")
 
-    def _on_open_requests(self, rows: Sequence[Any]) -> None:
-        ids = {row.get("completionId") for row in rows if isinstance(row, dict)}
-        new = ids - self._asked
-        self._asked = ids
-        if new and self._renewal.asked(now_ms()):
-            # Not inside the store's callback: a commit from a subscription is refused.
-            asyncio.get_running_loop().call_soon(self._renew)
+    def _on_asked(self) -> None:
+        # A new request: a dormant kernel announces itself awake at once.
+        if self._renewal.asked(now_ms()):
+            self._renew()
 
     def _before_run(self) -> None:
         # Each run renews the lease first, so a run shorter than a lease never looks like a death.
@@ -166,9 +161,6 @@ class RemoteKernel:
         if self._announcer is not None:
             self._announcer.cancel()
             self._announcer = None
-        if self._unsubscribe_asked is not None:
-            self._unsubscribe_asked()
-            self._unsubscribe_asked = None
         self._handover.stop()
         self._agent.stop()
         self._executor.stop()

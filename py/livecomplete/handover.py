@@ -198,8 +198,11 @@ class Handover:
         on_change: Callable[[str | None], None] | None = None,
         carried: Mapping[str, float] | None = None,
         may_serve: bool = True,
+        on_asked: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
+        # Called (outside the store's callback) when a request opens: a remote kernel wakes on it.
+        self._on_asked = on_asked
         # False: this client's agent never serves (a page whose token is not a kernel token,
         # docs/access.md); who serves is still followed and reported.
         self._may_serve = may_serve
@@ -252,7 +255,12 @@ class Handover:
     def _on_open_requests(self, rows: Sequence[Any]) -> None:
         now = self._clock()
         ids = [row.get("completionId") for row in rows if isinstance(row, dict)]
-        self._asked = {i: self._asked.get(i, now) for i in ids if isinstance(i, str)}
+        asked = {i: self._asked.get(i, now) for i in ids if isinstance(i, str)}
+        new = asked.keys() - self._asked.keys()
+        self._asked = asked
+        if new and self._on_asked is not None:
+            # Not inside the store's callback: a commit from a subscription is refused.
+            asyncio.get_running_loop().call_soon(self._on_asked)
 
     def _wake_overdue(self, kernel_id: str, now: float) -> bool:
         """Whether dormant `kernel_id` was asked something after it went dormant, more than

@@ -248,3 +248,19 @@ def test_an_idle_day_costs_a_kernel_about_fifty_announcements_not_forty_thousand
             idle_announcements += now >= IDLE_AFTER_MS
         now += 1000
     assert idle_announcements <= 50
+
+
+async def test_a_new_open_request_is_reported_once_outside_the_stores_callback(store):
+    asked = []
+    handover = Handover(store, FakeAgent(), clock=lambda: 1000.0, check_ms=5, on_asked=lambda: asked.append(1))
+    handover.start()
+    ask(store, "r1")
+    assert asked == []  # not inside the commit
+    await asyncio.sleep(0)
+    ask(store, "r2")
+    await asyncio.sleep(0)
+    assert len(asked) == 2
+    store.commit_kernel_announced("k1", 6000, announced_at=1000.0)  # another change, no new request
+    await asyncio.sleep(0)
+    assert len(asked) == 2
+    handover.stop()
