@@ -268,11 +268,12 @@ def test_after_the_backend_restarts_everyone_reconnects_and_nothing_is_lost_or_d
 
 
 def test_the_kernel_command_refuses_bad_arguments_clearly():
-    command = build.remote_kernel_command("bad id", "http://example.com")
+    command = build.remote_kernel_command("bad id", "http://example.com", "--idle-after-ms", "10")
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "--notebook <id> is required" in result.stderr
     assert "--sync <ws:// or wss:// URL> is required" in result.stderr
+    assert "--idle-after-ms must be at least 1000" in result.stderr
 
 
 # -- the notebook's main store through the backend: runs by the remote kernel ---------------------
