@@ -13,7 +13,7 @@ import collections
 import gc
 import json
 import logging
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 import js  # type: ignore[import-not-found]
@@ -27,7 +27,7 @@ from .client import CompletionClient
 from ._livestore import LiveStoreCompletions
 from ._notebook_livestore import LiveStoreNotebook
 from ._page_notebook import PageNotebook
-from .events import Suggestion, now_ms
+from .events import KernelAnswer, Suggestion, now_ms
 from .handover import AgentGroup, Handover
 from .options import Options
 
@@ -68,11 +68,13 @@ class WorkerKernel:
             return None
         return kernel_namespace(launch_id, cells_run)
 
-    async def answer(self, operation: str, source: str, cursor: int) -> list[Suggestion]:
-        answer = await self._handle.answer(operation, source, cursor)
+    async def answer(self, operation: str, source: str, cursor: int, other_cells: Sequence[tuple[str, str]]) -> KernelAnswer:
+        answer = json.loads(await self._handle.answer(operation, source, cursor, json.dumps(other_cells)))
         ms = self._handle.lastCallMs
         self.last_call_ms = float(ms) if isinstance(ms, (int, float)) else None
-        return [Suggestion.from_event(item) for item in json.loads(answer)]
+        context = answer.get("context")
+        return KernelAnswer(
+            [Suggestion.from_event(item) for item in answer["suggestions"]], context if isinstance(context, str) else None)
 
 
 class CompletionTimings:
@@ -266,12 +268,13 @@ def start(config: JsProxy) -> PageSession:
         if kernel.last_call_ms is not None:
             timings.record(completion_id, jediMs=kernel.last_call_ms)
 
+    notebook = _page_notebook(config)
     agent = KernelAgent(
         store, kernel, agent_id=config.clientId, options=options, on_computed=on_computed,
         # Asked only once a request is dispatched, after the client below exists.
         still_wanted=lambda completion_id: client.waits_for(completion_id),
+        other_cells=notebook.cells_above if notebook else lambda cell_id: (),
     )
-    notebook = _page_notebook(config)
     # Starts the agents, or keeps them standing by while a remote kernel serves the notebook.
     serving = AgentGroup(agent, notebook.executor) if notebook else agent
     carried = json.loads(getattr(config, "carriedLeasesJson", None) or "{}")

@@ -17,7 +17,7 @@ from pyodide.ffi import JsProxy, create_once_callable  # type: ignore[import-not
 
 from ._notebook_livestore import LiveStoreNotebook
 from .executor import ExecutionAgent
-from .notebook import NotebookView, session_namespace
+from .notebook import NotebookView, cells_above, session_namespace
 
 __all__ = ["PageNotebook", "WorkerRunner"]
 
@@ -105,6 +105,10 @@ class PageNotebook:
         self._render_due = False
         view = self._view.build(self._rows["cells"], self._rows["outputs"])
         self._on_view(json.dumps(view))
+
+    def cells_above(self, cell_id: str) -> list[tuple[str, str]]:
+        """(label, source) of the cells above `cell_id` as the page shows them (notebook.cells_above)."""
+        return cells_above(self._rows["cells"], cell_id)
 
     def remote_namespace(self, kernel_id: str) -> str | None:
         """The namespace remote kernel `kernel_id` completes in, by what the store says it ran;

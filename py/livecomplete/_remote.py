@@ -28,11 +28,11 @@ from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
 from ._livestore import LiveStoreCompletions
 from ._notebook_livestore import LiveStoreNotebook
 from .agent import FRESH_NAMESPACE, Answered, KernelAgent, KernelState
-from .events import Suggestion
+from .events import KernelAnswer
 from .executor import ExecutionAgent
 from .events import now_ms
 from .handover import IDLE_AFTER_MS, AgentGroup, Handover, LeaseRenewal
-from .notebook import QueueEntry
+from .notebook import QueueEntry, cells_above
 from .kernel import Kernel
 from .kernel_setup import warmed_kernel
 from .options import Options
@@ -86,8 +86,8 @@ class InProcessKernel:
     def wanted(self) -> None:
         pass  # always running
 
-    async def answer(self, operation: str, source: str, cursor: int) -> Sequence[Suggestion]:
-        return self._kernel.answer(operation, source, cursor)
+    async def answer(self, operation: str, source: str, cursor: int, other_cells: Sequence[tuple[str, str]]) -> KernelAnswer:
+        return self._kernel.answer(operation, source, cursor, other_cells)
 
 
 class RemoteKernel:
@@ -106,7 +106,7 @@ class RemoteKernel:
         in_process = InProcessKernel(kernel, before_run=self._before_run, flushed=flushed)
         self._agent = KernelAgent(
             store, in_process, agent_id=kernel_id, serves_everyone=True, options=options,
-            on_answered=self._log_answer,
+            on_answered=self._log_answer, other_cells=lambda cell_id: cells_above(notebook.cells(), cell_id),
         )
         self._executor = ExecutionAgent(
             notebook, in_process, kernel_id=kernel_id, requested_by=None, on_ended=self._log_run,

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from .events import CompletionRequest, CompletionResponse, InvalidEvent, Status, Suggestion, now_ms
+from .events import CompletionRequest, CompletionResponse, InvalidEvent, KernelAnswer, Status, Suggestion, now_ms
 from .fallback import local_suggestions
 from .offsets import utf16_to_index
 from .options import Options
@@ -65,9 +65,12 @@ class KernelBackend(Protocol):
         """None when the kernel can compute now; else why not, in words for the local
         suggestions' note ("kernel busy running a cell")."""
 
-    async def answer(self, operation: str, source: str, cursor: int) -> Sequence[Suggestion]:
-        """What `operation` (events.OPERATIONS) computes at `cursor` (UTF-16 offset) in `source`;
-        raises when the kernel fails."""
+    async def answer(
+        self, operation: str, source: str, cursor: int, other_cells: Sequence[tuple[str, str]]
+    ) -> KernelAnswer:
+        """What `operation` (events.OPERATIONS) computes at `cursor` (UTF-16 offset) in `source`,
+        knowing the code of `other_cells` ((label, source), `Kernel.answer`); raises when the
+        kernel fails."""
 
     def mark_unresponsive(self, reason: str) -> None:
         """A call never returned: the kernel is stuck (the page then offers a restart)."""
@@ -111,8 +114,12 @@ class KernelAgent:
         on_computed: Callable[[str, float], None] | None = None,
         on_answered: Callable[[Answered], None] | None = None,
         still_wanted: Callable[[str], bool] = lambda completion_id: True,
+        other_cells: Callable[[str], Sequence[tuple[str, str]]] = lambda cell_id: (),
     ) -> None:
         self.agent_id = agent_id
+        # The cells above a cell ((label, source), nearest last) by its id: the notebook's main
+        # store, when there is one (notebook.cells_above); their code not run helps completion.
+        self._other_cells = other_cells
         # Whether the asker still waits for a request's answer (by completion id); only a page's
         # own client can tell, so a remote kernel computes every newest request.
         self._still_wanted = still_wanted
@@ -143,9 +150,9 @@ class KernelAgent:
         self._kernel_turn = asyncio.Lock()
         self._unsubscribe: Unsubscribe | None = None
         # Answers computed in the kernel's current namespace, and its name, by (operation, source,
-        # cursor).
+        # cursor, the cells above).
         self._computed: collections.OrderedDict[
-            tuple[str, str, int], tuple[tuple[Suggestion, ...], str | None]
+            tuple[str, str, int, tuple[tuple[str, str], ...]], tuple[tuple[Suggestion, ...], str | None]
         ] = collections.OrderedDict()
         self.computations = 0  # Jedi calls made (the rest were answered without one)
 
@@ -281,7 +288,8 @@ class KernelAgent:
         ) -> Answered:
             return Answered(request, self._response(request, suggestions, status), how, kernel_ms, namespace)
 
-        key = (request.operation, request.source, request.cursor_position)
+        others = self._cells_above(request.cell_id)
+        key = (request.operation, request.source, request.cursor_position, others)
         # Describing a highlighted option again, retyping a word, or another person asking the
         # same (a remote kernel) then costs no Jedi call; `keptComputations` bounds the cache.
         if key in self._computed:
@@ -301,13 +309,17 @@ class KernelAgent:
             began = self._clock()
             namespace = self._kernel.namespace()
             self.computations += 1
-            suggestions = tuple(await asyncio.wait_for(
-                self._kernel.answer(request.operation, request.source, request.cursor_position),
+            computed = await asyncio.wait_for(
+                self._kernel.answer(request.operation, request.source, request.cursor_position, others),
                 self.options.kernel_timeout_ms / 1000,
-            ))
+            )
+            suggestions = tuple(computed.suggestions)
             kernel_ms = self._clock() - began
             if self._kernel.namespace() != namespace:
                 namespace = None  # a cell ran meanwhile: which names the answer saw is unclear
+            elif namespace is not None and computed.context is not None:
+                # Computed with other cells' code: it holds only while that code is unchanged.
+                namespace = f"{namespace}+{computed.context}"
             if self._on_computed is not None:
                 self._on_computed(request.completion_id, kernel_ms)
             self._computed[key] = (suggestions, namespace)
@@ -324,6 +336,13 @@ class KernelAgent:
         except Exception as error:
             log.warning("kernel agent: completion %s failed: %s", request.completion_id, error)
             return answered((), "error", "error")
+
+    def _cells_above(self, cell_id: str) -> tuple[tuple[str, str], ...]:
+        try:
+            return tuple(self._other_cells(cell_id))
+        except Exception:  # the notebook's store failing is no reason to fail the completion
+            log.exception("kernel agent: could not read the cells above %s", cell_id)
+            return ()
 
     def _local(self, request: CompletionRequest, why: str) -> list[Suggestion]:
         if request.operation == "signature":

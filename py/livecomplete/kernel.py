@@ -16,11 +16,13 @@ import linecache
 import re
 import time
 import traceback
+from collections.abc import Sequence
 from typing import Any
 
-from .events import MAX_ID_CHARS, Suggestion, clip_text
+from .events import MAX_ID_CHARS, KernelAnswer, Suggestion, clip_text
 from .offsets import line_column, utf16_to_index
 from .options import Options
+from .other_cells import Preamble, preamble
 from .words import Word, typed_word
 
 __all__ = ["OPERATIONS", "Kernel", "RunResult"]
@@ -94,17 +96,22 @@ class Kernel:
         exec(compile(tree, filename, "exec"), self.namespace)
         return None
 
-    def answer(self, operation: str, source: str, cursor: int) -> list[Suggestion]:
-        """What `operation` (events.OPERATIONS) computes at `cursor` in `source`, by the table."""
-        return OPERATIONS[operation](self, source, cursor)
+    def answer(
+        self, operation: str, source: str, cursor: int, other_cells: Sequence[tuple[str, str]] = ()
+    ) -> KernelAnswer:
+        """What `operation` (events.OPERATIONS) computes at `cursor` in `source`, by the table, also
+        knowing the definitions in `other_cells` ((label, source) of the cells above, nearest
+        last) that the namespace lacks (`other_cells.preamble`)."""
+        known = self.namespace.__contains__
+        context = preamble(other_cells, lambda name: known(name) or hasattr(builtins, name))
+        suggestions = OPERATIONS[operation](self, source, cursor, context)
+        return KernelAnswer(suggestions, context.digest if context else None)
 
-    def complete(self, source: str, cursor: int) -> list[Suggestion]:
-        """Jedi completions at `cursor`, a UTF-16 offset into `source`, over the namespace."""
-        import jedi  # imported on first use: it takes a second to load under Pyodide
-
+    def complete(self, source: str, cursor: int, context: Preamble | None = None) -> list[Suggestion]:
+        """Jedi completions at `cursor`, a UTF-16 offset into `source`, over the namespace (and
+        the `context` code of other cells, read before the cell's own)."""
         index = utf16_to_index(source, cursor)
-        line, column = line_column(source, index)
-        completions = jedi.Interpreter(source, [self.namespace]).complete(line, column)
+        completions = _script(self.namespace, source, index, context).complete(*_position(source, index, context))
         word = typed_word(source[:index])
         if word.is_key:
             return self._keys(source[:index], word, completions)
@@ -113,17 +120,15 @@ class Kernel:
         for position, completion in enumerate(completions[: self.options.max_suggestions]):
             in_budget = time.perf_counter() < deadline
             documented = in_budget and position < self.options.documented_options
-            suggestions.append(self._suggestion(completion, in_budget, documented))
+            suggestions.append(self._suggestion(completion, in_budget, documented, _origin(completion, context)))
         return suggestions
 
-    def signatures(self, source: str, cursor: int) -> list[Suggestion]:
+    def signatures(self, source: str, cursor: int, context: Preamble | None = None) -> list[Suggestion]:
         """The signatures of the call at `cursor`, one suggestion each: `text` the signature,
         `detail` the parameter the cursor is at (none past the last), `documentation` the first
         lines of the callable's docstring, as plain text."""
-        import jedi
-
-        line, column = line_column(source, utf16_to_index(source, cursor))
-        found = jedi.Interpreter(source, [self.namespace]).get_signatures(line, column)
+        index = utf16_to_index(source, cursor)
+        found = _script(self.namespace, source, index, context).get_signatures(*_position(source, index, context))
         return [self._signature_suggestion(signature) for signature in found[:SHOWN_SIGNATURES]]
 
     def _signature_suggestion(self, signature: Any) -> Suggestion:
@@ -166,7 +171,7 @@ class Kernel:
         except Exception:  # the user's object misbehaving is no reason to fail the completion
             return []
 
-    def _suggestion(self, completion: Any, typed: bool, documented: bool) -> Suggestion:
+    def _suggestion(self, completion: Any, typed: bool, documented: bool, origin: str | None) -> Suggestion:
         kind = _KINDS.get(completion.type, completion.type) if typed else UNRESOLVED_KIND
         detail = documentation = None
         if documented:
@@ -174,12 +179,39 @@ class Kernel:
             documentation = clip_text(
                 completion.docstring(raw=True, fast=True), self.options.max_documentation_chars
             )
+        if origin is not None:
+            # Where it comes from is what the popup's line says; the signature heads the docs.
+            documentation = "\n\n".join(filter(None, [detail, documentation])) or None
+            detail = origin
         return Suggestion(
             text=completion.name,
             kind=kind,
             documentation=documentation or None,
             detail=clip_text(detail, self.options.max_detail_chars),
         )
+
+
+def _script(namespace: dict[str, Any], source: str, index: int, context: Preamble | None) -> Any:
+    """Jedi's view of the cell (after the `context` code, when there is some) over `namespace`."""
+    import jedi  # imported on first use: it takes a second to load under Pyodide
+
+    return jedi.Interpreter(context.text + source if context else source, [namespace])
+
+
+def _position(source: str, index: int, context: Preamble | None) -> tuple[int, int]:
+    """Jedi's 1-based line and column of code-point `index` of the cell, below the `context`."""
+    line, column = line_column(source, index)
+    return (line + (context.lines if context else 0), column)
+
+
+def _origin(completion: Any, context: Preamble | None) -> str | None:
+    """The label of the other cell whose code defines `completion`; None for any other name."""
+    line = completion.line if context is not None else None
+    if not isinstance(line, int) or line > context.lines:  # type: ignore[union-attr]
+        return None
+    if completion.module_path is not None or completion.module_name != "__main__":
+        return None  # a module's own line numbers
+    return context.origin(line)  # type: ignore[union-attr]
 
 
 def _unquoted(name: str, quote: str) -> str:

@@ -9,6 +9,7 @@ with one warning naming it, and the rest of the notebook is shown as it is. Outp
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import re
@@ -17,6 +18,7 @@ from typing import Any
 
 from .agent import kernel_namespace
 from .events import MAX_ID_CHARS, InvalidEvent, finite_number
+from .other_cells import nearest_cells
 
 __all__ = [
     "MAX_OUTPUT_CHARS",
@@ -25,6 +27,7 @@ __all__ = [
     "NotebookView",
     "Output",
     "QueueEntry",
+    "cells_above",
     "clip_source",
     "outputs_of_run",
     "moved",
@@ -254,6 +257,21 @@ def error_data(traceback_text: str) -> dict[str, Any]:
     match = re.match(r"([\w.]+)(?::\s?(.*))?$", last)
     ename, evalue = (match[1], match[2] or "") if match else ("Error", last)
     return {"ename": ename, "evalue": evalue, "traceback": [_clipped(traceback_text.rstrip("\n"))]}
+
+
+def cells_above(cell_rows: Sequence[Any], cell_id: str) -> list[tuple[str, str]]:
+    """(label, source) of the code cells above `cell_id`, in notebook order ("cell 2": the second
+    from the top), the nearest that `other_cells.nearest_cells` keeps; none when the notebook has
+    no such cell. Rows that are no valid code cell are left out (the view warns of them)."""
+    cells = []
+    for row in cell_rows:
+        with contextlib.suppress(InvalidEvent):
+            cells.append(Cell.from_row(row))
+    cells.sort(key=lambda c: (c.position, c.id))
+    index = next((i for i, cell in enumerate(cells) if cell.id == cell_id), None)
+    if index is None:
+        return []
+    return nearest_cells([(f"cell {number}", cell.source) for number, cell in enumerate(cells[:index], start=1)])
 
 
 def clip_source(source: str) -> str:

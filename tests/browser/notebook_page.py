@@ -146,7 +146,9 @@ class NotebookPage:
         """Replace a cell's text at once (a paste, not typing), and close any popup."""
         self.editor(index).click()
         self.page.keyboard.press("Control+A")
-        self.page.keyboard.insert_text(text)
+        self.page.keyboard.press("Delete")  # inserting "" would leave the selection in place
+        if text:
+            self.page.keyboard.insert_text(text)
         self.page.keyboard.press("Escape")
 
     def type(self, index: int, text: str, delay_ms: float = HUMAN_KEY_DELAY_MS) -> None:

@@ -1,5 +1,7 @@
 """What a person sees while typing: Jedi completions from the kernel in the CodeMirror popup."""
 
+import re
+
 from playwright.sync_api import expect
 
 
@@ -134,3 +136,24 @@ def test_keys_of_a_dict_complete_inside_the_brackets_and_close_them(open_noteboo
     notebook.page.wait_for_timeout(100)
     notebook.page.keyboard.press("Tab")
     assert notebook.cell_text(1) == 'data["beta gamma"]'
+
+
+def test_a_function_in_a_cell_above_that_has_not_run_completes_with_where_it_comes_from(open_notebook):
+    notebook = open_notebook()
+    notebook.set_cell(0, 'def load_rows():\n    """Load the rows."""\n    return {"k": 1}\n')
+    notebook.type(1, "load_r")  # clicking into cell 2 saves cell 1: the kernel reads it from the store
+    option = notebook.wait_for_option("load_rows")
+    expect(option.locator(".cm-completionDetail")).to_have_text("cell 1, not run")
+    expect(notebook.page.locator(".cm-completionInfo")).to_contain_text("Load the rows.")
+    # Jedi infers through the code it read: load_rows() returns a dict.
+    notebook.set_cell(1, "")
+    notebook.type(1, "load_rows().ke")
+    notebook.wait_for_option("keys")
+    assert notebook.cell_text(1) == "load_rows().ke"
+    expect(notebook.cell(0).locator(".prompt")).not_to_have_text(re.compile(r"\d"))  # still not run
+
+    # Once the cell ran, the live object wins: the option is the kernel's own, without the label.
+    notebook.run_cell(0)
+    notebook.set_cell(1, "")
+    notebook.type(1, "load_r")
+    expect(notebook.wait_for_option("load_rows").locator(".cm-completionDetail")).to_have_text("load_rows()")

@@ -308,6 +308,15 @@ def test_alice_runs_a_cell_bob_sees_its_output_and_completes_its_names_from_the_
     bob.type(2, "data.")
     bob.wait_for_option("keys")
     bob.page.keyboard.press("Escape")
+
+    # Alice writes a function above and does not run it: the remote kernel reads it from the
+    # notebook's store and Bob's completion knows it, with where it comes from.
+    alice.set_cell(0, "def helper_rows():\n    return [1]\n")
+    expect(bob.cell(0).locator(".cm-content")).to_have_text("def helper_rows():    return [1]", timeout=30_000)
+    bob.set_cell(2, "")
+    bob.type(2, "helper_r")
+    expect(bob.wait_for_option("helper_rows").locator(".cm-completionDetail")).to_have_text("cell 1, not run")
+    bob.page.keyboard.press("Escape")
     settle(bob, kernel)
     asked = [r["id"] for r in bob.stored_events()["requests"] if r["requestedBy"] == bob.client_id()]
     assert asked and set(asked) <= {a["id"] for a in kernel.answers()}

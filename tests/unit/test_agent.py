@@ -4,6 +4,7 @@ import asyncio
 import logging
 
 from livecomplete import CompletionRequest, KernelAgent, Options, Suggestion
+from livecomplete.events import KernelAnswer
 
 OPTIONS = Options(kernel_timeout_ms=100, superseded_flush_ms=10)
 
@@ -18,6 +19,8 @@ class FakeKernel:
         self.current_namespace = "fresh"
         self.on_complete = lambda: None
         self.wanted_times = 0
+        self.other_cells = []
+        self.context = None  # the digest of other cells' code the answers say they used
 
     def wanted(self):
         self.wanted_times += 1
@@ -41,15 +44,16 @@ class FakeKernel:
         self.unresponsive.append(reason)
         self.unavailable = "kernel not responding"
 
-    async def answer(self, operation, source, cursor):
+    async def answer(self, operation, source, cursor, other_cells=()):
         self.calls.append((source, cursor))
+        self.other_cells.append(other_cells)
         self.operations.append(operation)
         self.on_complete()
         if self.behaviour == "raise":
             raise RuntimeError("jedi exploded")
         if self.behaviour == "hang":
             await asyncio.sleep(10)
-        return [Suggestion("path", "module")]
+        return KernelAnswer([Suggestion("path", "module")], self.context)
 
 
 def request(completion_id, requested_by="page-1", **changes):

@@ -115,10 +115,11 @@ export class KernelWorker extends EventTarget {
     return this.#call('memory', [])
   }
 
-  /** What `operation` (complete, describe, signature) computes at `cursor`, as JSON (a list of
-   * suggestion events); used by the kernel agent. */
-  answer(operation, source, cursor) {
-    return this.#call('answer', [operation, source, cursor])
+  /** What `operation` (complete, describe, signature) computes at `cursor`, knowing the cells
+   * above (`otherCellsJson`: [[label, source], ...]), as JSON {suggestions, context}
+   * (livecomplete._worker.answer); used by the kernel agent. */
+  answer(operation, source, cursor, otherCellsJson = '[]') {
+    return this.#call('answer', [operation, source, cursor, otherCellsJson])
   }
 
   terminate() {

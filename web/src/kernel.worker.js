@@ -21,7 +21,7 @@ async function start({ baseUrl, optionsJson }) {
 
 const calls = {
   run: (code) => JSON.parse(api.run(code)),
-  answer: (operation, source, cursor) => api.answer(operation, source, cursor),
+  answer: (operation, source, cursor, otherCellsJson) => api.answer(operation, source, cursor, otherCellsJson),
   memory: () => ({ wasmBytes: wasmMemory() }),
 }
 
