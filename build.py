@@ -631,7 +631,7 @@ BENCHMARKS = {
     "latency": "popup_latency.py", "start": "start_trace.py", "cleanup": "cleanup_round.py", "load": "load_burst.py",
     "sync": "sync_latency.py", "signature": "signature_latency.py", "notebook": "notebook_latency.py",
     "modules": "first_module.py",
-    "typists": "two_typists.py",
+    "typists": "two_typists.py", "typing": "typing_cost.py",
 }
 
 
@@ -673,7 +673,8 @@ def main(argv: list[str] | None = None) -> int:
         "`bench cleanup [--stores N]` (a cleanup round), `bench load [--burst N]` (a burst, memory), "
         "`bench sync [--rounds N]` (through the sync backend: remote kernel, shared cache), "
         "`bench signature [--rounds N]` (`(` -> signature tooltip), `bench modules [--visits N]` (a module's "
-        "first completion), `bench typists [--rounds N]` (two people through a remote kernel)")
+        "first completion), `bench typists [--rounds N]` (two people through a remote kernel), "
+        "`bench typing [--rounds N]` (requests and bytes per 100 keys typed)")
     sync_parser = commands.add_parser("sync", help="run the sync backend (LiveStore sync-cf under wrangler) locally")
     sync_parser.add_argument("--host", default=DEFAULT_HOST)
     sync_parser.add_argument("--port", type=int, default=DEFAULT_SYNC_PORT)

@@ -200,12 +200,28 @@ def _typists(data: dict) -> list[Row]:
     ]
 
 
+def _typing(data: dict) -> list[Row]:
+    rounds = data["rounds"]
+    operations = ("complete", "describe", "signature")
+    return [
+        (f"requests committed per 100 keys of ordinary typing ({rounds[0]['keys']} keys), per round",
+         _each(r["requestsPer100Keys"] for r in rounds)),
+        ("… complete / describe / signature", _each(
+            " / ".join(str(r["byOperation"].get(op, 0)) for op in operations) for r in rounds)),
+        ("request and answer JSON per request, median", _each(f"{_number(r['payloadBytes']['median'])} B" for r in rounds)),
+        ("completion store's OPFS growth per answered request; per hour of such typing", _each(
+            f"{r['opfsBytesPerAnswered']} B; {_megabytes(r['opfsBytesPerHourOfTyping'])}" for r in rounds)),
+        ("cell text exactly as typed", "yes" if all(r["intact"] for r in rounds) else "no"),
+    ]
+
+
 # name -> (the result file's stem in bench/_harness.py's write_results, extractor), in build.py's
 # BENCHMARKS order (a unit test pins the two together).
 BENCHMARKS: dict[str, tuple[str, Callable[[dict], list[Row]]]] = {
     "latency": ("popup-latency", _latency), "start": ("start-trace", _start), "cleanup": ("cleanup-round", _cleanup),
     "load": ("load-burst", _load), "sync": ("sync", _sync), "signature": ("signature", _signature),
     "notebook": ("notebook", _notebook), "modules": ("modules", _modules), "typists": ("typists", _typists),
+    "typing": ("typing-cost", _typing),
 }
 
 

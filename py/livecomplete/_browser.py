@@ -131,9 +131,13 @@ class PageSession:
         """Start describing option `label` (see `CompletionClient.describe`); JSON or None."""
         return self._start(query_id, self._client.describe(cell_id, source, cursor, label))
 
-    def signature(self, query_id: int, cell_id: str, source: str, cursor: int) -> asyncio.Task[str | None]:
-        """Start asking for the signature help at `cursor` (`CompletionClient.signature`); JSON or None."""
-        return self._start(query_id, self._client.signature(cell_id, source, cursor))
+    def signature(
+        self, query_id: int, cell_id: str, source: str, cursor: int, call_start: int = -1
+    ) -> asyncio.Task[str | None]:
+        """Start asking for the signature help at `cursor` in the call whose `(` is at `call_start`
+        (`CompletionClient.signature`); JSON or None."""
+        start = call_start if isinstance(call_start, int) and call_start >= 0 else None
+        return self._start(query_id, self._client.signature(cell_id, source, cursor, start))
 
     def _start(self, query_id: int, answer: Coroutine[Any, Any, Any]) -> asyncio.Task[str | None]:
         """A task JS awaits (the answer as JSON, or None) and can cancel by `query_id`."""

@@ -1,7 +1,7 @@
 """Page side of a completion: editor state -> `v1.CompletionRequested` -> the matching answer.
 
-One call per CodeMirror query. The client asks at once after `.`, at a word's first letter and on
-Ctrl+Space, and debounces other typing per cell. It commits the request, waits for the
+One call per CodeMirror query. The client asks at once after `.`, a key's opening quote and on
+Ctrl+Space; typing a name asks once typing pauses (`debounceMs`, per cell). It commits the request, waits for the
 `v1.CompletionReceived` with the same id through a store subscription, and maps it to a CodeMirror
 result. Later keys of the same word reuse that answer, narrowed (`word_answers`), even while it is
 still on its way. A request identical to one the store already holds an answer to, computed in the
@@ -75,6 +75,8 @@ class CompletionClient:
         # a kernel serves again (a sync backend came back, say), which ends the back-off.
         self._stop_watching_late: Unsubscribe | None = None
         self._words: dict[str, WordAnswer] = {}  # per cell: the word being typed and its answer
+        # Per cell: the call being typed (the cell's text up to its `(`) and its signatures.
+        self._calls: dict[str, tuple[str, CompletionResponse]] = {}
         self._waiting: set[str] = set()  # completion ids whose answer someone here still waits for
 
     def waits_for(self, completion_id: str) -> bool:
@@ -88,6 +90,7 @@ class CompletionClient:
         for word in self._words.values():
             word.answer.cancel()
         self._words.clear()
+        self._calls.clear()
 
     def close(self) -> None:
         self.namespace_changed()
@@ -140,10 +143,10 @@ class CompletionClient:
                 return shown(options)
             # Not a whole answer (the kernel was busy, none came, or it arrived cut and so does
             # not cover this longer word): ask again below.
-        word_start = self.options.reuse_answers and typed_word(before).starts_here()
-        if explicit or before.endswith(".") or word_start:
-            # Asked for on purpose, or the first key of a word (whose answer serves the keys
-            # after it): go now, and make any request still waiting in this cell moot.
+        typed = typed_word(before)
+        if explicit or before.endswith(".") or (typed.is_key and typed.starts_here()):
+            # Asked for on purpose, or an attribute or key list opened (whose answer serves the
+            # keys after it): go now, and make any request still waiting in this cell moot.
             self._debouncer.supersede(cell_id)
         elif not await self._debouncer.settle(cell_id, self.options.debounce_ms):
             return None
@@ -187,11 +190,30 @@ class CompletionClient:
                 return {"detail": suggestion.detail, "documentation": suggestion.documentation}
         return None
 
-    async def signature(self, cell_id: str, source: str, cursor: int) -> dict[str, Any] | None:
+    async def signature(
+        self, cell_id: str, source: str, cursor: int, call_start: int | None = None
+    ) -> dict[str, Any] | None:
         """The signature help at `cursor` (a call's arguments): {signatures: [{label,
-        activeFrom, activeTo, documentation}]}, or None when the cursor is in no known call."""
-        response = await self._answer_of("signature", cell_id, source, cursor)
-        return None if response is None else to_signature_help(response.suggestions)
+        activeFrom, activeTo, documentation}]}, or None when the cursor is in no known call.
+        `call_start` (UTF-16) is where the call's `(` is: the answer asked for that call serves
+        every later position in its arguments (the cell's text up to the `(` unchanged), the
+        active parameter read from what is typed since (`arguments.active_parameter`)."""
+        index = utf16_to_index(source, cursor)
+        opening = utf16_to_index(source, call_start) if call_start is not None and 0 <= call_start < cursor else None
+        if opening is None or source[opening] != "(":
+            response = await self._answer_of("signature", cell_id, source, cursor)
+            return None if response is None else to_signature_help(response.suggestions)
+        callee = source[: opening + 1]
+        kept = self._calls.get(cell_id)
+        if kept is not None and kept[0] == callee:
+            response = kept[1]
+        else:
+            answer = await self._answer_of("signature", cell_id, source, cursor)
+            if answer is None:
+                return None
+            self._calls[cell_id] = (callee, answer)
+            response = answer
+        return to_signature_help(response.suggestions, typed_arguments=source[opening + 1 : index])
 
     async def _answer_of(self, operation: Operation, cell_id: str, source: str, cursor: int) -> CompletionResponse | None:
         """The successful answer to an `operation` request at `cursor`: from the store when it
@@ -233,19 +255,17 @@ class CompletionClient:
     def _stored_word_answer(
         self, spot: WordSpot, source: str, cursor: int, explicit: bool
     ) -> tuple[WordSpot, CompletionResponse] | None:
-        """The store's answer to this request, or else to the request made where this word
-        started (its first letter, or the dot before it), which narrowed serves it: a word typed
-        before the page was ready, say. With where it was asked."""
+        """The store's answer to this request, or else to one made earlier in this word (at a
+        pause, or at the dot before it), which narrowed serves it: a word typed before the page was
+        ready, or typed again, say. With where it was asked."""
         namespace = self._answering_namespace()
         stored = self._stored_answer(namespace, source, cursor)
         if stored is not None:
             return spot, stored
         if explicit or not self.options.reuse_answers:
             return None
-        # Where `_complete` asks at once (a word's first letter, after a dot), newest first.
-        for typed in (1, 0):
-            if typed >= len(spot.prefix):
-                continue
+        # Where typing this word may have asked (at a pause, or at the dot), the longest first.
+        for typed in range(len(spot.prefix) - 1, -1, -1):
             text_before = spot.before_word + spot.prefix[:typed]
             stored = self._stored_answer(namespace, text_before + spot.after_cursor, utf16_length(text_before))
             if stored is None:

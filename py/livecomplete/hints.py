@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from .arguments import active_parameter
 from .events import Suggestion
 from .offsets import utf16_length
 from .words import typed_word
@@ -84,11 +85,15 @@ def _to_option(suggestion: Suggestion, closing: str) -> dict[str, Any]:
     return option
 
 
-def to_signature_help(signatures: Iterable[Suggestion]) -> dict[str, Any] | None:
+def to_signature_help(signatures: Iterable[Suggestion], typed_arguments: str | None = None) -> dict[str, Any] | None:
     """Plain data for the signature tooltip from a `signature` answer (see `Kernel.signatures`):
     each signature's label, the UTF-16 range of its active parameter in it (none: -1, -1), and
-    its documentation. None when there is no signature to show."""
-    shown = [_signature_help(s) for s in signatures if s.kind == "signature"]
+    its documentation. The active parameter is the kernel's, or with `typed_arguments` (the text
+    since the call's `(`) the one they stand at. None when there is no signature to show."""
+    shown = [
+        _signature_help(s, s.detail if typed_arguments is None else active_parameter(s.text, typed_arguments))
+        for s in signatures if s.kind == "signature"
+    ]
     said: set[str] = set()
     for signature in shown:  # overloads share their docstring: say it once
         if signature["documentation"] in said:
@@ -97,13 +102,13 @@ def to_signature_help(signatures: Iterable[Suggestion]) -> dict[str, Any] | None
     return {"signatures": shown} if shown else None
 
 
-def _signature_help(signature: Suggestion) -> dict[str, Any]:
+def _signature_help(signature: Suggestion, active: str | None) -> dict[str, Any]:
     label = signature.text
     start = end = -1
     opening = label.find("(")
-    if signature.detail and opening >= 0:
+    if active and opening >= 0:
         # The parameter as written in the list, by name (`*args`, `key=None`, `b: int` included).
-        found = re.compile(rf"(?<!\w){re.escape(signature.detail)}(?!\w)").search(label, opening + 1)
+        found = re.compile(rf"(?<!\w){re.escape(active)}(?!\w)").search(label, opening + 1)
         if found:
             start, end = utf16_length(label[: found.start()]), utf16_length(label[: found.end()])
     return {"label": label, "activeFrom": start, "activeTo": end, "documentation": signature.documentation or ""}

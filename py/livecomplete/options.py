@@ -15,10 +15,11 @@ __all__ = ["Options"]
 
 @dataclasses.dataclass(frozen=True)
 class Options:
-    # Plain typing waits this long for the next key before asking the kernel: a person types a
-    # key every ~80-120 ms, so a burst inside one word becomes one request. `.` and Ctrl+Space
-    # skip the wait.
-    debounce_ms: int = 100
+    # Typing a name asks the kernel only once typing pauses this long: a person types a key every
+    # 80-250 ms, so a word typed straight through asks nothing, and one paused on asks once (its
+    # answer serves the keys after). `.`, a key's opening quote and Ctrl+Space ask at once.
+    # Asking at each word's first letter cost about 15 requests per 100 keys (`bench typing`).
+    debounce_ms: int = 250
 
     # 1: the request made where a word starts (or after `.`) serves the keys typed after it,
     # narrowed locally (see `word_answers`). 0 asks anew after every pause (benchmarks compare).
@@ -82,6 +83,11 @@ class Options:
 
     # Only the first few options get documentation and a signature; the popup shows one at a time.
     documented_options: int = 12
+
+    # The popup asks the kernel about a highlighted option without documentation only once it has
+    # stayed highlighted this long: typing on through a word asks nothing (descriptions were half
+    # of all requests when asked at once; `bench typing`).
+    describe_delay_ms: int = 300
 
     # Limits on what crosses the store, so one bad request or answer stays small.
     max_suggestions: int = 500

@@ -3,7 +3,7 @@
 Jedi filters its options by the word before the cursor, case-insensitively, by its start. So the
 answer for `os.p` holds every option for `os.pa`, `os.pat`, ... as long as the rest of the cell
 is the same. Filtering it here gives what a new request would, without the store round trip or
-Jedi. That is also what makes the request sent at once on `.` (or at a word's first letter)
+Jedi. That is also what makes the request sent at once on `.` (or at a pause in a word)
 count: without reuse, the next key would abandon it before it came back.
 
 Pure logic, no I/O: the client keeps one `WordAnswer` per cell and asks `serves()` per query.

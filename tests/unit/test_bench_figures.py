@@ -71,6 +71,16 @@ TYPISTS = {"seconds": 60, "rounds": [
      "kernel store restarts": 22, "page store restarts": 5},
 ]}
 
+TYPING = {"rounds": [
+    {"keys": 235, "intact": True, "requests": 63, "answered": 63,
+     "byOperation": {"complete": 34, "describe": 17, "signature": 12}, "requestsPer100Keys": 26.8,
+     "payloadBytes": {"n": 63, "median": 1388, "p95": 7748, "max": 18007}, "opfsBytesGrown": 598016,
+     "opfsBytesPerAnswered": 9492, "opfsBytesPerHourOfTyping": 59103846},
+    {"keys": 235, "intact": False, "requests": 20, "answered": 20, "byOperation": {"complete": 12, "signature": 8},
+     "requestsPer100Keys": 8.5, "payloadBytes": {"n": 20, "median": 900.5, "p95": 2000, "max": 3000},
+     "opfsBytesGrown": 20480, "opfsBytesPerAnswered": 1024, "opfsBytesPerHourOfTyping": 2097152},
+]}
+
 # benchmark -> (its JSON, the file name its script writes, (figure starts with, value) rows expected)
 CASES = {
     "latency": (LATENCY, "popup-latency-20261126-101500.json", [
@@ -126,6 +136,13 @@ CASES = {
         ("… answered by the remote kernel / a page's own kernel / unanswered", "102 / 0 / 0, 120 / 8 / 0"),
         ("longest kernel silence", "1.9 s, 2.9 s"),
         ("store restarts, kernel / pages", "1 / 5, 22 / 5"),
+    ]),
+    "typing": (TYPING, "typing-cost-20261201-053258.json", [
+        ("requests committed per 100 keys of ordinary typing (235 keys)", "26.8, 8.5"),
+        ("… complete / describe / signature", "34 / 17 / 12, 12 / 0 / 8"),
+        ("request and answer JSON per request, median", "1388 B, 900 B"),
+        ("completion store's OPFS growth per answered request", "9492 B; 56.4 MB, 1024 B; 2.0 MB"),
+        ("cell text exactly as typed", "no"),
     ]),
 }
 

@@ -39,21 +39,31 @@ async def test_request_carries_the_v1_fields_and_the_answer_becomes_a_result(sto
     assert [o["label"] for o in result["options"]] == ["path"]
 
 
-async def test_a_word_is_one_request_at_its_first_letter_and_its_answer_serves_every_key(store):
+async def test_a_word_typed_straight_through_asks_at_its_pause_and_that_answer_serves_every_key_after(store):
     answer_with(store, [{"text": "path", "kind": "module"}, {"text": "pardir", "kind": "variable"},
                         {"text": "pipe", "kind": "function"}])
-    client = make_client(store)
-    text = "import os\nos.path"
+    client = make_client(store, Options(debounce_ms=50, response_timeout_ms=500))
+    text = "x = 1\npath"
     queries = []
-    for end in range(len("import os\nos.p"), len(text) + 1):  # "p", "pa", "pat", "path" typed
+    for end in range(len("x = 1\np"), len(text) + 1):  # "p", "pa", "pat", "path" typed
         queries.append(asyncio.ensure_future(client.complete("cell-1", text[:end], end)))
-        await asyncio.sleep(0.002)
+        # A pause after "pa" only: the keys before it come faster than `debounceMs`.
+        await asyncio.sleep(0.2 if text[:end].endswith("pa") else 0.002)
     results = await asyncio.gather(*queries)
-    assert [r["completionId"] for r in store.requests] == ["c1"]
-    assert store.requests[0]["source"] == "import os\nos.p"  # sent at once, not after a pause
-    assert [[o["label"] for o in r["options"]] for r in results] == [
-        ["path", "pardir", "pipe"], ["path", "pardir"], ["path"], ["path"]]
-    assert {r["from"] for r in results} == {len("import os\nos.")}
+    assert [r["source"] for r in store.requests] == ["x = 1\npa"]  # one request, at the pause
+    assert results[0] is None  # typed on before the pause: nothing asked, nothing shown
+    assert [[o["label"] for o in r["options"]] for r in results[1:]] == [
+        ["path", "pardir", "pipe"], ["path"], ["path"]]
+    assert {r["from"] for r in results[1:]} == {len("x = 1\n")}
+
+
+async def test_an_attribute_list_and_a_key_list_are_asked_for_at_once(store):
+    answer_with(store, [{"text": "path", "kind": "key"}])
+    client = make_client(store, Options(debounce_ms=60_000, response_timeout_ms=500))
+    attributes = await client.complete("cell-1", "import os\nos.", 13)
+    keys = await client.complete("cell-2", 'd = {}\nd["', 10)
+    assert [o["label"] for o in attributes["options"]] == [o["label"] for o in keys["options"]] == ["path"]
+    assert [r["source"] for r in store.requests] == ["import os\nos.", 'd = {}\nd["']
 
 
 async def test_without_reuse_a_burst_of_keys_is_one_request_after_the_pause(store):
@@ -454,12 +464,12 @@ async def test_a_words_stored_start_does_not_serve_a_cut_answer_an_explicit_requ
 
 
 async def test_a_words_request_answered_otherwise_is_no_longer_waited_for(store):
-    # `o` asked the kernel (no answer yet); the person typed `os.`, which the store answers: the
-    # `o` request's answer would serve nobody, and the kernel agent may skip computing it.
+    # `o` asked the kernel after a pause (no answer yet); the person typed `os.`, which the store
+    # answers: the `o` request's answer would serve nobody, and the kernel agent may skip computing it.
     stored(store, "dot", "import os\nos.", 13, "fresh", [{"text": "path", "kind": "module"}])
     client = namespaced_client(store, "fresh")
     typed_o = asyncio.ensure_future(client.complete("cell-1", "import os\no", 11))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(client.options.debounce_ms / 1000 + 0.05)
     assert [r["completionId"] for r in store.requests] == ["dot", "c1"] and client.waits_for("c1")
     typed_o.cancel()  # CodeMirror aborts a query when the person types on
     result = await client.complete("cell-1", "import os\nos.", 13)
@@ -475,3 +485,21 @@ async def test_signature_help_is_its_own_operation_and_becomes_the_tooltips_data
     assert store.requests[-1]["operation"] == "signature" and store.requests[-1]["cellId"] == "cell-1"
     assert help == {"signatures": [{"label": "area(width, height=2)", "activeFrom": 12, "activeTo": 18,
                                     "documentation": "The area."}]}
+
+
+async def test_a_calls_signature_is_asked_once_at_its_paren_and_serves_every_argument_after(store):
+    answer_with(store, [{"text": "area(width, height=2, *, unit='m')", "kind": "signature", "detail": "width"}])
+    client = make_client(store)
+    call = "x = area("
+    first = await client.signature("cell-1", call, len(call), call_start=len(call) - 1)
+    second = await client.signature("cell-1", call + "3, ", len(call) + 3, call_start=len(call) - 1)
+    third = await client.signature("cell-1", call + "3, 4, unit=", len(call) + 11, call_start=len(call) - 1)
+    assert len(store.requests) == 1
+    label = "area(width, height=2, *, unit='m')"
+    marked = [(h["signatures"][0]["activeFrom"], h["signatures"][0]["activeTo"]) for h in (first, second, third)]
+    assert [label[a:b] for a, b in marked] == ["width", "height", "unit"]
+    # Another call (the text before its `(` differs) asks again; so does the same after a run.
+    await client.signature("cell-1", "y = area(", 9, call_start=8)
+    client.namespace_changed()
+    await client.signature("cell-1", "y = area(1, ", 12, call_start=8)
+    assert len(store.requests) == 3

@@ -1,7 +1,7 @@
 // The CodeMirror side of a completion: a source per cell that asks the page's Python session and
 // maps its plain-data answer to a CompletionResult, and the extension (source + keys) an editor
 // uses. No completion logic: the session decides what to ask and what to show.
-import { autocompletion } from '@codemirror/autocomplete'
+import { autocompletion, selectedCompletion } from '@codemirror/autocomplete'
 import { completionKeys } from './enter-key.js'
 
 /**
@@ -23,8 +23,9 @@ export function completionExtension(source, enterAcceptDelayMs, signatures) {
  * A CodeMirror completion source for one cell. Never throws; resolves to null when unsure.
  * `sessions` is what the page holds: `current()` (the Python session, or null), `starting()`,
  * `ready` (a promise), `recovering()` (the store's replacement under way, or null), `nextQueryId()`.
+ * An option without documentation is described once it stayed highlighted `describeDelayMs`.
  */
-export function completionSource(cellId, sessions) {
+export function completionSource(cellId, sessions, { describeDelayMs = 0 } = {}) {
   const ask = async (session, context) => {
     const queryId = sessions.nextQueryId()
     // Any edit makes this query's document old: cancel it; CodeMirror asks again. Cancelling
@@ -35,7 +36,18 @@ export function completionSource(cellId, sessions) {
       const source = context.state.doc.toString()
       const answer = await session.complete(queryId, cellId, source, context.pos, context.explicit)
       if (!answer) return null
-      const describe = (label) => describeOption(sessions, session, cellId, source, context.pos, label)
+      // CodeMirror asks an option's info again on every key that refilters the list: one
+      // description per option of this answer, asked once it stayed highlighted.
+      const described = new Map()
+      const describe = async (option) => {
+        await new Promise((resolve) => setTimeout(resolve, describeDelayMs))
+        // Typed on, or moved to another option, meanwhile: nobody reads this description.
+        if (!context.view || selectedCompletion(context.view.state) !== option) return null
+        if (!described.has(option.label)) {
+          described.set(option.label, describeOption(sessions, session, cellId, source, context.pos, option.label))
+        }
+        return described.get(option.label)
+      }
       return toCompletionResult(JSON.parse(answer), describe)
     } catch (error) {
       if (!context.aborted && sessions.current() === session) console.warn('[livecomplete] completion failed', error)
@@ -89,16 +101,18 @@ function replacedText(completion, state) {
 function toCompletionResult({ validFor, options, ...result }, describe) {
   // An option without documentation asks for it when highlighted (see CompletionClient.describe);
   // one whose `info` is empty has nothing to describe.
-  const shown = options.map((option) =>
-    option.info !== undefined ? option : { ...option, info: () => describedInfo(describe, option) },
-  )
+  const shown = options.map((option) => {
+    if (option.info !== undefined) return option
+    const asking = { ...option, info: () => describedInfo(describe, asking) } // the object CodeMirror selects
+    return asking
+  })
   for (const option of shown) replacedFrom.set(option, result.from)
   return { ...result, options: shown, validFor: new RegExp(validFor.source, validFor.flags) }
 }
 
 /** The highlighted option's signature and documentation, as a text node (never markup). */
 async function describedInfo(describe, option) {
-  const described = await describe(option.label)
+  const described = await describe(option)
   if (!described) return null
   const signature = described.detail && described.detail !== option.detail ? described.detail : null
   const text = [signature, described.documentation].filter(Boolean).join('\n\n')

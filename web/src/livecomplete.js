@@ -184,7 +184,7 @@ export class Livecomplete extends EventTarget {
 
   /** A CodeMirror completion source for one cell. Never throws; resolves to null when unsure. */
   completionSource(cellId) {
-    const source = completionSource(cellId, this.#sessions)
+    const source = completionSource(cellId, this.#sessions, { describeDelayMs: optionValue(this.options, 'describeDelayMs') })
     return (context) => {
       this.#sourceCalls += 1
       return source(context)

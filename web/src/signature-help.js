@@ -1,7 +1,8 @@
-// Signature help while typing a call: after `(` and after each `,` the page's Python asks the
-// kernel (through the store, like completions) for the call's signature, and a tooltip shows it
-// with the active parameter marked and the first lines of its documentation, as plain text. It
-// follows the cursor through the arguments and closes after `)`, on Escape, or when the cursor
+// Signature help while typing a call: after `(` the page's Python asks the kernel (through the
+// store, like completions) for the call's signature, and a tooltip shows it with the active
+// parameter marked and the first lines of its documentation, as plain text. After each `,` and
+// `=` the page marks the parameter the arguments now stand at, from that same answer (no request).
+// It follows the cursor through the arguments and closes after `)`, on Escape, or when the cursor
 // leaves the call.
 import { StateEffect, StateField } from '@codemirror/state'
 import { EditorView, keymap, showTooltip, ViewPlugin } from '@codemirror/view'
@@ -40,7 +41,7 @@ export function signatureHelp(cellId, sessions) {
         if (!update.docChanged || !update.transactions.some((tr) => tr.isUserEvent('input'))) return
         const head = update.state.selection.main.head
         const typed = update.state.sliceDoc(head - 1, head)
-        if (typed === '(' || typed === ',') this.#ask(update.view, head)
+        if (typed === '(' || typed === ',' || typed === '=') this.#ask(update.view, head)
       }
 
       async #ask(view, pos) {
@@ -50,7 +51,9 @@ export function signatureHelp(cellId, sessions) {
         const source = view.state.doc.toString()
         let help = null
         try {
-          const answer = await session.signature(sessions.nextQueryId(), cellId, source, pos)
+          const call = callStart(view.state, pos)
+          if (call < 0) return
+          const answer = await session.signature(sessions.nextQueryId(), cellId, source, pos, call)
           help = answer ? JSON.parse(answer) : null
         } catch (error) {
           // A session closed meanwhile (its store was replaced) cancels what it was asked.
