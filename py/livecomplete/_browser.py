@@ -13,7 +13,7 @@ import collections
 import gc
 import json
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 import js  # type: ignore[import-not-found]
@@ -27,7 +27,8 @@ from .client import CompletionClient
 from ._livestore import LiveStoreCompletions
 from ._notebook_livestore import LiveStoreNotebook
 from ._page_notebook import PageNotebook
-from .events import KernelAnswer, Suggestion, now_ms
+from .events import Suggestion, now_ms
+from .growth import GrowthMeter, Sample
 from .handover import AgentGroup, Handover
 from .options import Options
 
@@ -68,13 +69,13 @@ class WorkerKernel:
             return None
         return kernel_namespace(launch_id, cells_run)
 
-    async def answer(self, operation: str, source: str, cursor: int, other_cells: Sequence[tuple[str, str]]) -> KernelAnswer:
-        answer = json.loads(await self._handle.answer(operation, source, cursor, json.dumps(other_cells)))
+    async def answer(
+        self, operation: str, source: str, cursor: int, other_cells: Sequence[tuple[str, str]]
+    ) -> list[Suggestion]:
+        answer = await self._handle.answer(operation, source, cursor, json.dumps(other_cells))
         ms = self._handle.lastCallMs
         self.last_call_ms = float(ms) if isinstance(ms, (int, float)) else None
-        context = answer.get("context")
-        return KernelAnswer(
-            [Suggestion.from_event(item) for item in answer["suggestions"]], context if isinstance(context, str) else None)
+        return [Suggestion.from_event(item) for item in json.loads(answer)]
 
 
 class CompletionTimings:
@@ -109,8 +110,12 @@ class PageSession:
         store_directory: str,
         timings: CompletionTimings,
         notebook: PageNotebook | None = None,
+        count_events: Callable[[], int] | None = None,
     ) -> None:
         self._timings = timings
+        # The stores' growth over this visit, from the storage reports (the panel's).
+        self._growth = GrowthMeter()
+        self._count_events = count_events
         # The notebook's main store, when the host opened one (JS: lc.notebook).
         self.notebook = notebook
         self._client = client
@@ -167,8 +172,9 @@ class PageSession:
         return asyncio.ensure_future(round_json())
 
     def storage_report(self) -> asyncio.Task[str]:
-        """JSON: this notebook's completion store bytes (and its main store's, when open here),
-        origin usage/quota, last cleanup report."""
+        """JSON: this notebook's completion store bytes and events (and its main store's bytes,
+        when open here), their growth this visit (`growth.GrowthMeter`), origin usage/quota, last
+        cleanup report."""
         async def report_json() -> str:
             try:
                 _, store_bytes = await _opfs.OpfsRoot().describe(self._store_directory)
@@ -184,11 +190,17 @@ class PageSession:
                     _, notebook_bytes = await _opfs.OpfsRoot().describe(self.notebook.directory)
                 except Exception:
                     notebook_bytes = None  # in memory, or not written yet
+            try:
+                events = self._count_events() if self._count_events else None
+            except Exception:
+                events = None  # the store is shutting down
             last = self._cleanup.last_report
             return json.dumps({
                 "storeDirectory": self._store_directory,
                 "storeBytes": store_bytes,
                 "notebookBytes": notebook_bytes,
+                "storeEvents": events,
+                "growth": self._growth.add(Sample(now_ms(), events, store_bytes, notebook_bytes)),
                 **estimate,
                 "lastCleanup": last.to_plain() if last else None,
             })
@@ -297,13 +309,15 @@ def start(config: JsProxy) -> PageSession:
         store, requested_by=config.clientId, options=options,
         on_answered=lambda completion_id, ms: timings.record(completion_id, roundTripMs=ms),
         namespace=answering_namespace,
+        other_cells=notebook.cells_above if notebook else lambda cell_id: (),
     )
     audit = AnswerAudit(store)
     audit.start()
     cleanup = _cleanup_schedule(config, options)
     if config.persisted:
         cleanup.start()
-    return PageSession(client, agent, handover, audit, cleanup, config.storeDirectory, timings, notebook)
+    return PageSession(
+        client, agent, handover, audit, cleanup, config.storeDirectory, timings, notebook, count_events=store.event_count)
 
 
 def open_notebook(config: JsProxy) -> PageNotebook:

@@ -61,6 +61,11 @@ class LiveStoreCompletions:
         except (TypeError, ValueError):
             return row
 
+    def event_count(self) -> int:
+        """How many events the requests and answers held here came from (queries.js eventCount)."""
+        rows = self._store.query(self._queries.eventCount()).to_py()
+        return int(rows[0]["events"]) if rows else 0
+
     def watch_response(self, completion_id: str, on_rows: Callable[[Sequence[Row]], None]) -> Unsubscribe:
         return self._watch(self._queries.responseFor(completion_id), on_rows)
 

@@ -28,7 +28,7 @@ from pyodide.ffi import JsProxy  # type: ignore[import-not-found]
 from ._livestore import LiveStoreCompletions
 from ._notebook_livestore import LiveStoreNotebook
 from .agent import FRESH_NAMESPACE, Answered, KernelAgent, KernelState
-from .events import KernelAnswer
+from .events import Suggestion
 from .executor import ExecutionAgent
 from .events import now_ms
 from .handover import IDLE_AFTER_MS, AgentGroup, Handover, LeaseRenewal
@@ -86,7 +86,9 @@ class InProcessKernel:
     def wanted(self) -> None:
         pass  # always running
 
-    async def answer(self, operation: str, source: str, cursor: int, other_cells: Sequence[tuple[str, str]]) -> KernelAnswer:
+    async def answer(
+        self, operation: str, source: str, cursor: int, other_cells: Sequence[tuple[str, str]]
+    ) -> Sequence[Suggestion]:
         return self._kernel.answer(operation, source, cursor, other_cells)
 
 

@@ -51,6 +51,7 @@ PAGE_MODULES = (
     "livecomplete.events",
     "livecomplete.executor",
     "livecomplete.fallback",
+    "livecomplete.growth",
     "livecomplete.handover",
     "livecomplete.hints",
     "livecomplete.notebook",

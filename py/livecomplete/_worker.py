@@ -39,11 +39,11 @@ def run(code: str) -> str:
 
 
 def answer(operation: str, source: str, cursor: int, other_cells_json: str = "[]") -> str:
-    """`Kernel.answer` as JSON {suggestions: [suggestion events], context}, for the worker's JS;
+    """`Kernel.answer` as JSON (a list of suggestion events), for the worker's JS;
     `other_cells_json` is [[label, source], ...] of the cells above."""
     other_cells = [(str(label), str(text)) for label, text in json.loads(other_cells_json)]
-    answered = _require_kernel().answer(operation, source, cursor, other_cells)
-    return json.dumps({"suggestions": [s.to_event() for s in answered.suggestions], "context": answered.context})
+    suggestions = _require_kernel().answer(operation, source, cursor, other_cells)
+    return json.dumps([s.to_event() for s in suggestions])
 
 
 def _require_kernel() -> Kernel:

@@ -26,10 +26,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from .events import CompletionRequest, CompletionResponse, InvalidEvent, KernelAnswer, Status, Suggestion, now_ms
+from .events import CompletionRequest, CompletionResponse, InvalidEvent, Status, Suggestion, now_ms
 from .fallback import local_suggestions
 from .offsets import utf16_to_index
 from .options import Options
+from .other_cells import named_with
 from .store import CompletionStore, Unsubscribe
 
 __all__ = ["FRESH_NAMESPACE", "Answered", "KernelAgent", "KernelBackend", "kernel_namespace"]
@@ -67,7 +68,7 @@ class KernelBackend(Protocol):
 
     async def answer(
         self, operation: str, source: str, cursor: int, other_cells: Sequence[tuple[str, str]]
-    ) -> KernelAnswer:
+    ) -> Sequence[Suggestion]:
         """What `operation` (events.OPERATIONS) computes at `cursor` (UTF-16 offset) in `source`,
         knowing the code of `other_cells` ((label, source), `Kernel.answer`); raises when the
         kernel fails."""
@@ -309,17 +310,15 @@ class KernelAgent:
             began = self._clock()
             namespace = self._kernel.namespace()
             self.computations += 1
-            computed = await asyncio.wait_for(
+            suggestions = tuple(await asyncio.wait_for(
                 self._kernel.answer(request.operation, request.source, request.cursor_position, others),
                 self.options.kernel_timeout_ms / 1000,
-            )
-            suggestions = tuple(computed.suggestions)
+            ))
             kernel_ms = self._clock() - began
             if self._kernel.namespace() != namespace:
                 namespace = None  # a cell ran meanwhile: which names the answer saw is unclear
-            elif namespace is not None and computed.context is not None:
-                # Computed with other cells' code: it holds only while that code is unchanged.
-                namespace = f"{namespace}+{computed.context}"
+            # Computed knowing the cells above: it holds while they are unchanged.
+            namespace = named_with(namespace, others)
             if self._on_computed is not None:
                 self._on_computed(request.completion_id, kernel_ms)
             self._computed[key] = (suggestions, namespace)

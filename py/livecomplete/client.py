@@ -28,6 +28,7 @@ from .fallback import local_suggestions
 from .hints import to_completion_result, to_signature_help
 from .offsets import utf16_length, utf16_to_index
 from .options import Options
+from .other_cells import named_with
 from .store import CompletionStore, Unsubscribe
 from .word_answers import WordAnswer, WordSpot, may_be_cut, narrowed, word_spot
 from .words import asks, typed_word
@@ -58,11 +59,15 @@ class CompletionClient:
         new_id: Callable[[], str] = _new_id,
         on_answered: Callable[[str, float], None] | None = None,
         namespace: Callable[[], str | None] = lambda: None,
+        other_cells: Callable[[str], Sequence[tuple[str, str]]] = lambda cell_id: (),
     ) -> None:
         self.requested_by = requested_by
         # The kernel namespace that answers now (see `agent.KernelBackend.namespace`); None
         # when unknown, and then nothing is answered from the store.
         self._namespace = namespace
+        # The cells above a cell, as the kernel agent reads them: an answer computed knowing them
+        # is stored under a namespace named with them too (`other_cells.named_with`).
+        self._other_cells = other_cells
         # Told (completion id, ms from commit to answer) for each answer that arrives.
         self._on_answered = on_answered
         self.options = options
@@ -230,7 +235,7 @@ class CompletionClient:
                 timestamp=self._clock(),
                 operation=operation,
             )
-            stored = self._stored_answer(self._answering_namespace(), source, cursor, operation)
+            stored = self._stored_answer(self._answering_namespace(cell_id), source, cursor, operation)
             response = stored or await self._ask(request)
         except asyncio.CancelledError:
             raise
@@ -258,7 +263,7 @@ class CompletionClient:
         """The store's answer to this request, or else to one made earlier in this word (at a
         pause, or at the dot before it), which narrowed serves it: a word typed before the page was
         ready, or typed again, say. With where it was asked."""
-        namespace = self._answering_namespace()
+        namespace = self._answering_namespace(spot.cell_id)
         stored = self._stored_answer(namespace, source, cursor)
         if stored is not None:
             return spot, stored
@@ -275,10 +280,16 @@ class CompletionClient:
             return dataclasses.replace(spot, prefix=spot.prefix[:typed]), stored
         return None
 
-    def _answering_namespace(self) -> str | None:
+    def _answering_namespace(self, cell_id: str) -> str | None:
         """The kernel namespace whose stored answers serve now; None: none do (unknown, or
         `reuseStoredAnswers` is off)."""
-        return self._namespace() if self.options.reuse_stored_answers else None
+        if not self.options.reuse_stored_answers:
+            return None
+        try:
+            return named_with(self._namespace(), self._other_cells(cell_id))
+        except Exception:  # the notebook's store failing: reuse nothing rather than guess
+            log.exception("could not read the cells above %s", cell_id)
+            return None
 
     def _stored_answer(
         self, namespace: str | None, source: str, cursor: int, operation: Operation = "complete"

@@ -14,8 +14,8 @@ import dataclasses
 import logging
 import math
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal, NamedTuple
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from .limits import STORED_LIMITS
 from .offsets import utf16_length
@@ -30,7 +30,6 @@ __all__ = [
     "CompletionRequest",
     "CompletionResponse",
     "InvalidEvent",
-    "KernelAnswer",
     "Suggestion",
 ]
 
@@ -145,14 +144,6 @@ class Suggestion:
             insert_text=_optional_text(fields, "insertText", MAX_ID_CHARS, truncate=False),
             detail=_optional_text(fields, "detail", options.max_detail_chars),
         )
-
-
-class KernelAnswer(NamedTuple):
-    """What a kernel computed for a request: its suggestions, and the digest of the code of other
-    cells they were computed with (`other_cells.Preamble.digest`; None: the namespace alone)."""
-
-    suggestions: Sequence[Suggestion]
-    context: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

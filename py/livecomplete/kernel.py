@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from .events import MAX_ID_CHARS, KernelAnswer, Suggestion, clip_text
+from .events import MAX_ID_CHARS, Suggestion, clip_text
 from .offsets import line_column, utf16_to_index
 from .options import Options
 from .other_cells import Preamble, preamble
@@ -98,14 +98,13 @@ class Kernel:
 
     def answer(
         self, operation: str, source: str, cursor: int, other_cells: Sequence[tuple[str, str]] = ()
-    ) -> KernelAnswer:
+    ) -> list[Suggestion]:
         """What `operation` (events.OPERATIONS) computes at `cursor` in `source`, by the table, also
         knowing the definitions in `other_cells` ((label, source) of the cells above, nearest
         last) that the namespace lacks (`other_cells.preamble`)."""
         known = self.namespace.__contains__
         context = preamble(other_cells, lambda name: known(name) or hasattr(builtins, name))
-        suggestions = OPERATIONS[operation](self, source, cursor, context)
-        return KernelAnswer(suggestions, context.digest if context else None)
+        return OPERATIONS[operation](self, source, cursor, context)
 
     def complete(self, source: str, cursor: int, context: Preamble | None = None) -> list[Suggestion]:
         """Jedi completions at `cursor`, a UTF-16 offset into `source`, over the namespace (and

@@ -16,7 +16,7 @@ import functools
 import hashlib
 from collections.abc import Callable, Sequence
 
-__all__ = ["MAX_OTHER_CELLS_CHARS", "MAX_PREAMBLE_CHARS", "Preamble", "nearest_cells", "preamble"]
+__all__ = ["MAX_OTHER_CELLS_CHARS", "MAX_PREAMBLE_CHARS", "Preamble", "named_with", "nearest_cells", "preamble"]
 
 # What one request may carry of the cells above (nearest first), and what Jedi is given of their
 # definitions: Jedi parses it on every request, so it stays a few hundred lines.
@@ -39,17 +39,29 @@ class Preamble:
     def lines(self) -> int:
         return self.spans[-1][0] if self.spans else 0
 
-    @property
-    def digest(self) -> str:
-        """Names the code, so an answer computed with it is never taken for one without."""
-        return hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-
     def origin(self, line: int) -> str | None:
         """The label of the cell that line `line` of `text` comes from; None past the preamble."""
         for last, label in self.spans:
             if line <= last:
                 return label
         return None
+
+
+def named_with(namespace: str | None, cells: Sequence[tuple[str, str]]) -> str | None:
+    """The name of the namespace an answer computed in `namespace` with `cells` above is in:
+    `namespace` itself when they define nothing, else `namespace+<digest of their definitions>`.
+    What Jedi is given of them follows from the two, so the page (from the notebook's store) and
+    the kernel name it alike, and an answer is reused only while those definitions are unchanged."""
+    defining = [(label, _definitions(source)) for label, source in cells]
+    defining = [(label, found) for label, found in defining if found]
+    if namespace is None or not defining:
+        return namespace
+    digest = hashlib.sha256()
+    for label, found in defining:
+        for text in (label, *(text for _, text in found)):
+            digest.update(text.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+    return f"{namespace}+{digest.hexdigest()[:12]}"
 
 
 def nearest_cells(cells: Sequence[tuple[str, str]], max_chars: int = MAX_OTHER_CELLS_CHARS) -> list[tuple[str, str]]:

@@ -144,5 +144,7 @@ def test_cleanup_runs_by_itself_and_the_storage_panel_shows_it(context, base_url
     expect(panel.locator(".cleanup-details")).to_contain_text("removed livestore-old-completions@4")
     expect(panel.locator(".store-bytes")).to_have_text(re.compile(r"^\d+(\.\d)? (B|KB|MB)$"))
     expect(panel.locator(".origin-usage")).to_contain_text("quota")
+    # The growth per hour needs a minute of the visit (growth.py); until then the events so far.
+    expect(panel.locator(".growth")).to_have_text(re.compile(r"^measured after a minute of use \(\d+ completion events now\)$"))
     notebook.assert_no_errors()
     setup.assert_no_errors()

@@ -4,7 +4,6 @@ import asyncio
 import logging
 
 from livecomplete import CompletionRequest, KernelAgent, Options, Suggestion
-from livecomplete.events import KernelAnswer
 
 OPTIONS = Options(kernel_timeout_ms=100, superseded_flush_ms=10)
 
@@ -20,7 +19,6 @@ class FakeKernel:
         self.on_complete = lambda: None
         self.wanted_times = 0
         self.other_cells = []
-        self.context = None  # the digest of other cells' code the answers say they used
 
     def wanted(self):
         self.wanted_times += 1
@@ -53,7 +51,7 @@ class FakeKernel:
             raise RuntimeError("jedi exploded")
         if self.behaviour == "hang":
             await asyncio.sleep(10)
-        return KernelAnswer([Suggestion("path", "module")], self.context)
+        return [Suggestion("path", "module")]
 
 
 def request(completion_id, requested_by="page-1", **changes):

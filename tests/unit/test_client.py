@@ -503,3 +503,19 @@ async def test_a_calls_signature_is_asked_once_at_its_paren_and_serves_every_arg
     client.namespace_changed()
     await client.signature("cell-1", "y = area(1, ", 12, call_start=8)
     assert len(store.requests) == 3
+
+
+async def test_an_answer_stored_knowing_the_cells_above_serves_only_while_they_are_unchanged(store):
+    from livecomplete.other_cells import named_with
+    above = [("cell 1", "def load():\n    return {}\n")]
+    stored(store, "kept", "lo", 2, named_with("fresh", above), [{"text": "load", "kind": "function"}])
+    ids = (f"c{n}" for n in itertools.count(1))
+    cells = {"cell-2": above}
+    client = CompletionClient(store, requested_by="page-1", options=FAST, clock=lambda: 1000.0,
+                              new_id=lambda: next(ids), namespace=lambda: "fresh", other_cells=lambda c: cells[c])
+    answer_with(store, [{"text": "locals", "kind": "function"}])
+    result = await client.complete("cell-2", "lo", 2, explicit=True)
+    assert [o["label"] for o in result["options"]] == ["load"] and len(store.requests) == 1  # the stored one
+    cells["cell-2"] = [("cell 1", "def loader():\n    return {}\n")]  # another cell changed
+    result = await client.complete("cell-2", "lo", 2, explicit=True)
+    assert [o["label"] for o in result["options"]] == ["locals"] and len(store.requests) == 2

@@ -128,10 +128,10 @@ def test_keys_when_the_editor_has_closed_the_quote_and_bracket():
 def test_the_signature_of_the_call_at_the_cursor_names_the_active_parameter(typed, active):
     kernel = Kernel()
     kernel.run("def area(width, height=2, *, unit='m'):\n    'The area.'\n    return width * height")
-    [signature] = kernel.answer("signature", typed, len(typed)).suggestions
+    [signature] = kernel.answer("signature", typed, len(typed))
     assert signature.text == "area(width, height=2, *, unit='m')"
     assert (signature.kind, signature.detail, signature.documentation) == ("signature", active, "The area.")
 
 
 def test_no_signature_outside_a_call():
-    assert Kernel().answer("signature", "x = 1", 5).suggestions == []
+    assert Kernel().answer("signature", "x = 1", 5) == []

@@ -4,7 +4,7 @@ import asyncio
 
 from livecomplete import CompletionRequest, KernelAgent, Kernel, Options
 from livecomplete.notebook import MAX_SOURCE_CHARS, cells_above
-from livecomplete.other_cells import MAX_OTHER_CELLS_CHARS, nearest_cells, preamble
+from livecomplete.other_cells import MAX_OTHER_CELLS_CHARS, named_with, nearest_cells, preamble
 
 LOAD = 'def load():\n    """Load the rows."""\n    return {"k": 1}\n'
 NOTHING_DEFINED = lambda name: False  # noqa: E731
@@ -101,10 +101,15 @@ def test_the_nearest_cells_win_when_not_all_fit():
     assert len(preamble([("cell 1", far), ("cell 2", near)], NOTHING_DEFINED, max_chars=200).text) <= 200
 
 
-def test_the_digest_names_the_code():
-    one = preamble([("cell 1", "a = 1")], NOTHING_DEFINED)
-    assert one.digest == preamble([("cell 1", "a = 1")], NOTHING_DEFINED).digest
-    assert one.digest != preamble([("cell 1", "a = 2")], NOTHING_DEFINED).digest
+def test_an_answer_computed_knowing_cells_above_is_named_by_them():
+    cells = [("cell 1", "a = 1")]
+    assert named_with("fresh", cells) == named_with("fresh", [("cell 1", "a = 1")])
+    assert named_with("fresh", cells).startswith("fresh+")
+    assert len({named_with("fresh", cells), named_with("fresh", [("cell 1", "a = 2")]),
+                named_with("fresh", [("cell 2", "a = 1")]), named_with("k:1", cells)}) == 4
+    assert named_with("fresh", []) == named_with("fresh", [("cell 1", "print(1)  # defines nothing")]) == "fresh"
+    assert named_with("fresh", [("cell 1", "a = 1\nprint(2)")]) == named_with("fresh", [("cell 1", "a = 1\nprint(3)")])
+    assert named_with(None, cells) is None  # an unknown namespace stays unknown
 
 
 # -- what the kernel makes of it ------------------------------------------------------------------------
@@ -116,47 +121,41 @@ def complete(kernel, typed, cells):
 def test_a_function_in_a_cell_not_run_completes_with_its_label_and_inference_through_it():
     kernel = Kernel()
     cells = [("cell 1", "import json"), ("cell 2", LOAD)]
-    answer = complete(kernel, "loa", cells)
-    [load] = [s for s in answer.suggestions if s.text == "load"]
+    [load] = [s for s in complete(kernel, "loa", cells) if s.text == "load"]
     assert (load.kind, load.detail) == ("function", "cell 2, not run")
     assert load.documentation == "load()\n\nLoad the rows."
-    assert answer.context == preamble(cells, kernel.namespace.__contains__).digest
-    assert "keys" in [s.text for s in complete(kernel, "load().ke", cells).suggestions]
-    assert "dumps" in [s.text for s in complete(kernel, "json.du", cells).suggestions]
+    assert "keys" in [s.text for s in complete(kernel, "load().ke", cells)]
+    assert "dumps" in [s.text for s in complete(kernel, "json.du", cells)]
 
 
 def test_the_signature_and_keys_of_code_not_run():
     kernel = Kernel()
     cells = [("cell 1", "def area(width, height=2):\n    return width * height\nd = {'alpha': 1}")]
-    [signature] = kernel.answer("signature", "area(3, ", 8, cells).suggestions
+    [signature] = kernel.answer("signature", "area(3, ", 8, cells)
     assert (signature.text, signature.detail) == ("area(width, height=2)", "height")
-    assert [s.text for s in complete(kernel, 'd["', cells).suggestions] == ["alpha"]
+    assert [s.text for s in complete(kernel, 'd["', cells)] == ["alpha"]
 
 
 def test_a_name_the_namespace_holds_completes_from_the_live_object_without_a_label():
     kernel = Kernel()
     kernel.run("value = 3")
-    answer = complete(kernel, "value.bit_l", [("cell 1", "value = 'text'")])
-    assert [s.text for s in answer.suggestions] == ["bit_length"]
-    assert answer.context is None  # nothing of the cells was needed
-    [value] = [s for s in complete(kernel, "valu", [("cell 1", "value = 'text'")]).suggestions if s.text == "value"]
+    assert [s.text for s in complete(kernel, "value.bit_l", [("cell 1", "value = 'text'")])] == ["bit_length"]
+    [value] = [s for s in complete(kernel, "valu", [("cell 1", "value = 'text'")]) if s.text == "value"]
     assert value.detail != "cell 1, not run"
 
 
 def test_names_of_the_cell_itself_and_of_modules_have_no_cell_label():
     kernel = Kernel()
     cells = [("cell 1", "import os\n" + "\n" * 50 + "x = 1")]
-    answer = complete(kernel, "mine = 1\nmi", cells)
-    assert all(s.detail != "cell 1, not run" for s in answer.suggestions if s.text != "x")
-    path_options = complete(kernel, "os.pa", cells).suggestions
+    assert all(s.detail != "cell 1, not run" for s in complete(kernel, "mine = 1\nmi", cells) if s.text != "x")
+    path_options = complete(kernel, "os.pa", cells)
     assert "path" in [s.text for s in path_options]
     assert all(s.detail != "cell 1, not run" for s in path_options)
 
 
 def test_without_other_cells_nothing_changes():
     kernel = Kernel()
-    answer = complete(kernel, "loa", [])
-    assert answer.context is None and "load" not in [s.text for s in answer.suggestions]
+    assert "load" not in [s.text for s in complete(kernel, "loa", [])]
 
 
 # -- the agent: the cells it reads, its cache, the namespace it names ---------------------------------
@@ -217,7 +216,7 @@ def test_the_agent_asks_with_the_cells_above_and_names_the_namespace_by_their_co
 
     responses, computed_in = asyncio.run(ask("r1"))
     assert "load" in [s.text for s in responses[0].suggestions]
-    assert computed_in["r1"] == "fresh+" + preamble(notebook["c3"], kernel.kernel.namespace.__contains__).digest
+    assert computed_in["r1"] == named_with("fresh", notebook["c3"])
     asyncio.run(ask("r2"))  # the same text with the same cells above: the earlier computation
     assert kernel.calls == 1
     notebook["c3"] = [("cell 1", LOAD.replace('"k"', '"j"')), ("cell 2", "x = 1")]

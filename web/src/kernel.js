@@ -116,8 +116,8 @@ export class KernelWorker extends EventTarget {
   }
 
   /** What `operation` (complete, describe, signature) computes at `cursor`, knowing the cells
-   * above (`otherCellsJson`: [[label, source], ...]), as JSON {suggestions, context}
-   * (livecomplete._worker.answer); used by the kernel agent. */
+   * above (`otherCellsJson`: [[label, source], ...]), as JSON (a list of suggestion events);
+   * used by the kernel agent. */
   answer(operation, source, cursor, otherCellsJson = '[]') {
     return this.#call('answer', [operation, source, cursor, otherCellsJson])
   }

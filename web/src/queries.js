@@ -45,6 +45,16 @@ export const queries = {
       Schema.Struct({ id: Schema.String, suggestions: Schema.String, status: Schema.String, timestamp: Schema.Number }),
     ),
   }),
+  // Read once: how many events the completion answers and requests held here came from (a request,
+  // its operation when not a completion, every answer received, the namespace of a computed one).
+  eventCount: () => ({
+    query: `SELECT (SELECT COUNT(*) FROM completionRequests)
+                 + (SELECT COUNT(*) FROM completionRequests WHERE operation != 'complete')
+                 + (SELECT COALESCE(SUM(answers), 0) FROM completionResponses)
+                 + (SELECT COUNT(*) FROM completionNamespaces) AS events`,
+    bindValues: [],
+    schema: Schema.Array(Schema.Struct({ events: Schema.Number })),
+  }),
   // Remote kernels that announced themselves and have not said goodbye.
   remoteKernels: () => queryDb(tables.remoteKernels.where({ left: false }), { label: 'remoteKernels' }),
 }

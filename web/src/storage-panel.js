@@ -1,5 +1,6 @@
-// The storage panel of the notebook page: the notebook's and its completion store's sizes, the
-// site's quota, the last cleanup round (what it removed and kept), and "Clean up now".
+// The storage panel of the notebook page: the notebook's and its completion store's sizes and how
+// fast they grow this visit, the site's quota, the last cleanup round (what it removed and kept),
+// and "Clean up now".
 import { el } from './dom.js'
 
 /** The storage panel: sizes, the last cleanup round and a button for one now. */
@@ -7,6 +8,7 @@ export function storagePanel(lc) {
   const summary = el('summary', { textContent: 'Storage' })
   const notebookBytes = el('dd', { className: 'notebook-bytes', textContent: '…' })
   const store = el('dd', { className: 'store-bytes', textContent: '…' })
+  const growth = el('dd', { className: 'growth', textContent: '…' })
   const origin = el('dd', { className: 'origin-usage', textContent: '…' })
   const last = el('dd', { className: 'last-cleanup', textContent: 'no round yet' })
   const details = el('ul', { className: 'cleanup-details' })
@@ -16,6 +18,7 @@ export function storagePanel(lc) {
     el('dl', {}, [
       el('dt', { textContent: 'This notebook (cells, runs, outputs)' }), notebookBytes,
       el('dt', { textContent: 'This notebook’s completion store' }), store,
+      el('dt', { textContent: 'Growth during this visit' }), growth,
       el('dt', { textContent: 'This site’s storage' }), origin,
       el('dt', { textContent: 'Last cleanup' }), last,
     ]),
@@ -29,6 +32,7 @@ export function storagePanel(lc) {
     notebookBytes.textContent = lc.notebook?.persisted === false
       ? 'in memory (this page only)'
       : report.notebookBytes == null ? 'not saved yet' : formatBytes(report.notebookBytes)
+    growth.textContent = formatGrowth(report)
     origin.textContent =
       report.usage == null ? 'unknown' : `${formatBytes(report.usage)} of ${formatBytes(report.quota)} quota`
     summary.textContent =
@@ -59,6 +63,8 @@ export function storagePanel(lc) {
   })
   lc.ready.then(refresh)
   panel.addEventListener('toggle', () => panel.open && refresh())
+  // While open, the sizes and the growth follow the typing (a report reads OPFS sizes: not often).
+  setInterval(() => panel.open && refresh(), GROWTH_REFRESH_MS)
   cleanButton.addEventListener('click', async () => {
     cleanButton.disabled = true
     try {
@@ -68,6 +74,17 @@ export function storagePanel(lc) {
     }
   })
   return panel
+}
+
+const GROWTH_REFRESH_MS = 15_000
+
+/** The stores' growth per hour this visit, or why it is not known yet. */
+function formatGrowth({ growth, storeEvents }) {
+  if (!growth) return storeEvents == null ? 'unknown' : `measured after a minute of use (${storeEvents} completion events now)`
+  const rate = (bytes) => (bytes == null ? 'unknown' : `${formatBytes(Math.max(0, bytes))}/h`)
+  const events = growth.eventsPerHour == null ? '' : `${Math.max(0, growth.eventsPerHour)} completion events/h · `
+  const minutes = Math.round(growth.spanMs / 60_000)
+  return `${events}completion store ${rate(growth.storeBytesPerHour)} · notebook ${rate(growth.notebookBytesPerHour)} (over ${minutes} min)`
 }
 
 function formatBytes(count) {
