@@ -355,7 +355,7 @@ def test_a_page_kernel_never_reuses_an_answer_from_another_persons_namespace(per
     # In a cell of his own: Alice's typing in cell 2 may still be arriving (last writer wins).
     bob.set_cell(1, "")
     bob.type(1, "zebra_")
-    # Bob asks his own kernel, which never ran Alice's cell: it knows no zebra_count.
+    # Bob asks his own kernel, which never ran Alice's cell: it has no live zebra_count.
     try:
         bob.page.wait_for_function("""(me) => { const { requests, responses } = window.livecomplete.debug.storedEvents()
             const mine = new Set(requests.filter((r) => r.requestedBy === me && r.source && 'zebra_'.startsWith(r.source)).map((r) => r.id))
@@ -370,8 +370,10 @@ def test_a_page_kernel_never_reuses_an_answer_from_another_persons_namespace(per
     mine = {r["id"] for r in stored["requests"]
             if r["requestedBy"] == bob.client_id() and r["source"] and "zebra_".startswith(r["source"])}
     answers = [s for s in stored["responses"] if s["id"] in mine]
-    assert answers and not any(o["text"] == "zebra_count" for s in answers for o in s["suggestions"]), answers
-    assert bob.popup.locator(".cm-completionLabel", has_text="zebra_count").count() == 0
+    # His kernel may offer it from the code of the cell above, which it never ran (other_cells):
+    # then labelled so, never as the live name Alice's answer carried.
+    offered = [o for s in answers for o in s["suggestions"] if o["text"] == "zebra_count"]
+    assert answers and all(o.get("detail") == "cell 1, not run" for o in offered), answers
 
 
 def test_a_remote_kernel_killed_mid_run_fails_that_run_and_the_page_runs_the_next(kernels, person):
