@@ -48,7 +48,7 @@ def to_completion_result(
     word = typed_word(text_before_cursor)
     # Private names wait until the person types `_` (IPython's default): the answer is no longer
     # valid once the word starts with `_`, so CodeMirror asks again and the client narrows.
-    hide_private = not word.is_key and not word.prefix
+    hide_private = word.hides_private
     closing = word.closing(text_after_cursor)
     options = [
         _to_option(s, closing) for s in suggestions if not (hide_private and s.text.startswith("_"))

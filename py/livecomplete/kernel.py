@@ -114,6 +114,8 @@ class Kernel:
         word = typed_word(source[:index])
         if word.is_key:
             return self._keys(source[:index], word, completions)
+        if word.hides_private:  # the popup shows none: they would only fill the store
+            completions = [c for c in completions if not c.name.startswith("_")]
         deadline = time.perf_counter() + self.options.jedi_budget_ms / 1000
         suggestions = []
         for position, completion in enumerate(completions[: self.options.max_suggestions]):

@@ -16,7 +16,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from .events import CompletionResponse, Suggestion
-from .words import typed_word
+from .words import Word, typed_word
 
 __all__ = ["WordAnswer", "WordSpot", "may_be_cut", "narrowed", "word_spot"]
 
@@ -29,6 +29,11 @@ class WordSpot:
     before_word: str
     after_cursor: str
     prefix: str
+    key: bool = False  # a key inside `d["`, not a name
+
+    @property
+    def word(self) -> Word:
+        return Word(self.prefix, "key" if self.key else "name")
 
     def same_place(self, other: WordSpot) -> bool:
         return (self.cell_id, self.before_word, self.after_cursor) == (
@@ -38,8 +43,8 @@ class WordSpot:
 
 def word_spot(cell_id: str, source: str, index: int) -> WordSpot:
     """The spot at `index` (a code-point index into `source`)."""
-    prefix = typed_word(source[:index]).prefix
-    return WordSpot(cell_id, source[: index - len(prefix)], source[index:], prefix)
+    word = typed_word(source[:index])
+    return WordSpot(cell_id, source[: index - len(word.prefix)], source[index:], word.prefix, word.is_key)
 
 
 def narrowed(suggestions: Sequence[Suggestion], prefix: str) -> list[Suggestion]:
@@ -68,7 +73,7 @@ class WordAnswer:
         """Whether this answer, narrowed, is the answer at `spot` (when it is a success)."""
         if not self.spot.same_place(spot):
             return False
-        if not spot.prefix.casefold().startswith(self.spot.prefix.casefold()):
+        if not self.spot.word.serves(spot.word):
             return False
         if spot.prefix != self.spot.prefix and self.answer.done() and not self.answer.cancelled():
             return not may_be_cut(self.answer.result(), self.max_suggestions)

@@ -39,6 +39,19 @@ class Word:
         key's opening quote): the answer asked for here serves every key typed after it."""
         return self.prefix == "" if self.is_key else len(self.prefix) == 1
 
+    @property
+    def hides_private(self) -> bool:
+        """Whether its options leave out names starting with `_` (IPython's default): a name or
+        attribute with nothing typed yet. The kernel leaves them out of such an answer, the popup
+        shows none, and typing `_` asks again (an answer asked here serves no `_` word)."""
+        return not self.is_key and not self.prefix
+
+    def serves(self, longer: Word) -> bool:
+        """Whether the options asked for this word, narrowed, are those of `longer` typed on from it."""
+        if self.is_key != longer.is_key or not longer.prefix.casefold().startswith(self.prefix.casefold()):
+            return False
+        return not (self.hides_private and longer.prefix.startswith("_"))
+
     def valid_for(self, *, hide_private: bool) -> dict[str, str]:
         """CodeMirror's `validFor` (source, flags) for an answer asked about this word: it stays
         valid while the person keeps typing the same word."""

@@ -519,3 +519,13 @@ async def test_an_answer_stored_knowing_the_cells_above_serves_only_while_they_a
     cells["cell-2"] = [("cell 1", "def loader():\n    return {}\n")]  # another cell changed
     result = await client.complete("cell-2", "lo", 2, explicit=True)
     assert [o["label"] for o in result["options"]] == ["locals"] and len(store.requests) == 2
+
+
+async def test_typing_an_underscore_after_a_dot_asks_again_for_the_names_the_dot_answer_left_out(store):
+    answer_with(store, [{"text": "visible", "kind": "variable"}])
+    client = make_client(store)
+    await client.complete("cell-1", "obj.", 4)
+    await client.complete("cell-1", "obj.v", 5)  # narrowed from the dot's answer
+    assert len(store.requests) == 1
+    await client.complete("cell-1", "obj._", 5)
+    assert [r["source"] for r in store.requests] == ["obj.", "obj._"]

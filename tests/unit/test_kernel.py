@@ -135,3 +135,9 @@ def test_the_signature_of_the_call_at_the_cursor_names_the_active_parameter(type
 
 def test_no_signature_outside_a_call():
     assert Kernel().answer("signature", "x = 1", 5) == []
+
+
+def test_an_attribute_list_asked_with_nothing_typed_leaves_out_private_names(kernel):
+    kernel.run("class Thing:\n    visible = 1\n    _hidden = 2\nobj = Thing()")
+    assert labels(kernel, "obj.") == ["visible"]  # the popup shows no `_` name until one is typed
+    assert {"_hidden", "__init__"} <= set(labels(kernel, "obj._"))

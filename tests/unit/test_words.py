@@ -48,3 +48,20 @@ def test_a_keys_answer_stays_valid_until_its_closing_quote():
 )
 def test_accepting_a_key_closes_its_quote_and_bracket_unless_they_follow(after, closing):
     assert typed_word('d["al').closing(after) == closing
+
+
+@pytest.mark.parametrize(
+    ("asked", "typed", "serves"),
+    [
+        (Word(""), Word("pa"), True),
+        (Word("p"), Word("PA"), True),  # Jedi matches ignoring case
+        (Word("pa"), Word("p"), False),  # deleted into the word
+        (Word(""), Word("_pri"), False),  # asked with nothing typed: the `_` names were left out
+        (Word("_"), Word("_pri"), True),
+        (Word("", "key", '"'), Word("_id", "key", '"'), True),  # keys hide nothing
+        (Word(""), Word("", "key", '"'), False),
+    ],
+)
+def test_which_answers_serve_a_longer_word(asked, typed, serves):
+    assert asked.serves(typed) is serves
+    assert Word("").hides_private and not Word("a").hides_private and not Word("", "key", "'").hides_private
