@@ -9,7 +9,7 @@ import { storagePanel } from './storage-panel.js'
 import { keepView, keptView } from './view-cache.js'
 
 /** A new notebook's first cell. */
-export const WELCOME = `# Shift+Enter runs a cell. Completions appear as you type; Ctrl+Space asks at once.
+export const WELCOME = `# Shift+Enter runs a cell. Completions come after a dot or when you pause; Ctrl+Space asks at once.
 import math
 radius = 2.5
 math.pi * radius ** 2`
