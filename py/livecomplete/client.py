@@ -1,13 +1,14 @@
 """Page side of a completion: editor state -> `v1.CompletionRequested` -> the matching answer.
 
 One call per CodeMirror query. The client asks at once after `.`, a key's opening quote and on
-Ctrl+Space; typing a name asks once typing pauses (`debounceMs`, per cell). It commits the request, waits for the
-`v1.CompletionReceived` with the same id through a store subscription, and maps it to a CodeMirror
-result. Later keys of the same word reuse that answer, narrowed (`word_answers`), even while it is
-still on its way. A request identical to one the store already holds an answer to, computed in the
-namespace the kernel has now (a notebook reopened, another tab), is not sent: the stored answer
-serves it, as does one stored where the word being typed started (a word typed before the page was
-ready). It never raises into the editor: a failure is a log line and `None`. A query that
+Ctrl+Space; typing a name asks once typing pauses (`debounceMs`, per cell). It commits the
+request, waits for the `v1.CompletionReceived` with the same id through a store subscription, and
+maps it to a CodeMirror result. Later keys of the same word reuse that answer, narrowed
+(`word_answers`), even while it is still on its way. A request identical to one the store already
+holds an answer to, computed in the namespace the kernel has now (a notebook reopened, another
+tab; named with the cells above, `other_cells.named_with`), is not sent: the stored answer serves
+it, as does one stored earlier in the word being typed (a word typed before the page was ready).
+A call's signatures are asked once, at its `(`. It never raises into the editor: a failure is a log line and `None`. A query that
 CodeMirror aborts stops waiting; the request itself is dropped, and its subscription released,
 once the cell moves on to another word. When no answer comes at all (no kernel serves the
 notebook), it completes locally (`fallback`) and stops asking the store for `noKernelBackoffMs`.

@@ -157,3 +157,16 @@ def test_a_function_in_a_cell_above_that_has_not_run_completes_with_where_it_com
     notebook.set_cell(1, "")
     notebook.type(1, "load_r")
     expect(notebook.wait_for_option("load_rows").locator(".cm-completionDetail")).to_have_text("load_rows()")
+
+
+def test_only_an_option_that_stays_highlighted_is_described_and_only_once(open_notebook):
+    notebook = open_notebook()
+    notebook.set_cell(1, "import os\n")
+    notebook.type(1, "os.path.")
+    notebook.wait_for_option("abspath")  # documented in the answer: nothing to ask
+    notebook.page.keyboard.type("spl", delay=60)  # typed on past `samefile`, `sep`, ...
+    notebook.wait_for_option("split")
+    expect(notebook.page.locator(".cm-completionInfo")).to_contain_text("split(")
+    notebook.page.wait_for_timeout(1000)  # CodeMirror asks `info` again as it refilters: no new request
+    described = [r["source"] for r in notebook.stored_events()["requests"] if r["operation"] == "describe"]
+    assert described == ["import os\nos.path.split"]
