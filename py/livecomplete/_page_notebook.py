@@ -17,7 +17,7 @@ from pyodide.ffi import JsProxy, create_once_callable  # type: ignore[import-not
 
 from ._notebook_livestore import LiveStoreNotebook
 from .executor import ExecutionAgent
-from .notebook import NotebookView, cells_above, session_namespace
+from .notebook import Cell, NotebookView, cells_above_in, code_cells, session_namespace
 
 __all__ = ["PageNotebook", "WorkerRunner"]
 
@@ -60,6 +60,9 @@ class PageNotebook:
         self._view = NotebookView()
         self._rows: dict[str, Sequence[Any]] = {"cells": [], "outputs": []}
         self._render_due = False
+        # The code cells in order, read from the rows once per change of them (`cells_above`
+        # is asked on every request, by the client and the kernel agent alike).
+        self._code_cells: tuple[Sequence[Any], list[Cell]] | None = None
         self._runner = WorkerRunner(kernel)
         self._last_session = self._runner.session()
         self.executor = ExecutionAgent(
@@ -103,12 +106,18 @@ class PageNotebook:
 
     def _render(self) -> None:
         self._render_due = False
+        # The code cells in order, read from the rows once per change of them (`cells_above`
+        # is asked on every request, by the client and the kernel agent alike).
+        self._code_cells: tuple[Sequence[Any], list[Cell]] | None = None
         view = self._view.build(self._rows["cells"], self._rows["outputs"])
         self._on_view(json.dumps(view))
 
     def cells_above(self, cell_id: str) -> list[tuple[str, str]]:
         """(label, source) of the cells above `cell_id` as the page shows them (notebook.cells_above)."""
-        return cells_above(self._rows["cells"], cell_id)
+        rows = self._rows["cells"]
+        if self._code_cells is None or self._code_cells[0] is not rows:
+            self._code_cells = (rows, code_cells(rows))
+        return cells_above_in(self._code_cells[1], cell_id)
 
     def remote_namespace(self, kernel_id: str) -> str | None:
         """The namespace remote kernel `kernel_id` completes in, by what the store says it ran;

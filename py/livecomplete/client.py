@@ -272,15 +272,16 @@ class CompletionClient:
             return None
         # Where typing this word may have asked (at a pause, or at the dot), the longest first.
         for typed in range(len(spot.prefix) - 1, -1, -1):
-            if not dataclasses.replace(spot, prefix=spot.prefix[:typed]).word.serves(spot.word):
+            earlier = dataclasses.replace(spot, prefix=spot.prefix[:typed])
+            if not earlier.word.serves(spot.word):
                 continue  # asked with nothing typed: it left out the `_` names this word needs
-            text_before = spot.before_word + spot.prefix[:typed]
+            text_before = spot.before_word + earlier.prefix
             stored = self._stored_answer(namespace, text_before + spot.after_cursor, utf16_length(text_before))
             if stored is None:
                 continue
             if may_be_cut(stored, self.options.max_suggestions):
                 return None  # the options for this word may be among those cut
-            return dataclasses.replace(spot, prefix=spot.prefix[:typed]), stored
+            return earlier, stored
         return None
 
     def _answering_namespace(self, cell_id: str) -> str | None:

@@ -28,6 +28,8 @@ __all__ = [
     "Output",
     "QueueEntry",
     "cells_above",
+    "cells_above_in",
+    "code_cells",
     "clip_source",
     "outputs_of_run",
     "moved",
@@ -259,15 +261,24 @@ def error_data(traceback_text: str) -> dict[str, Any]:
     return {"ename": ename, "evalue": evalue, "traceback": [_clipped(traceback_text.rstrip("\n"))]}
 
 
-def cells_above(cell_rows: Sequence[Any], cell_id: str) -> list[tuple[str, str]]:
-    """(label, source) of the code cells above `cell_id`, in notebook order ("cell 2": the second
-    from the top), the nearest that `other_cells.nearest_cells` keeps; none when the notebook has
-    no such cell. Rows that are no valid code cell are left out (the view warns of them)."""
+def code_cells(cell_rows: Sequence[Any]) -> list[Cell]:
+    """The valid code cells of `cell_rows`, in notebook order (the view warns of the others)."""
     cells = []
     for row in cell_rows:
         with contextlib.suppress(InvalidEvent):
             cells.append(Cell.from_row(row))
-    cells.sort(key=lambda c: (c.position, c.id))
+    return sorted(cells, key=lambda c: (c.position, c.id))
+
+
+def cells_above(cell_rows: Sequence[Any], cell_id: str) -> list[tuple[str, str]]:
+    """(label, source) of the code cells above `cell_id`, in notebook order ("cell 2": the second
+    from the top), the nearest that `other_cells.nearest_cells` keeps; none when the notebook has
+    no such cell. Rows that are no valid code cell are left out (the view warns of them)."""
+    return cells_above_in(code_cells(cell_rows), cell_id)
+
+
+def cells_above_in(cells: Sequence[Cell], cell_id: str) -> list[tuple[str, str]]:
+    """`cells_above` of cells already read (`code_cells`)."""
     index = next((i for i, cell in enumerate(cells) if cell.id == cell_id), None)
     if index is None:
         return []
