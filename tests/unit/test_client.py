@@ -529,3 +529,12 @@ async def test_typing_an_underscore_after_a_dot_asks_again_for_the_names_the_dot
     assert len(store.requests) == 1
     await client.complete("cell-1", "obj._", 5)
     assert [r["source"] for r in store.requests] == ["obj.", "obj._"]
+
+
+async def test_a_call_start_that_is_no_open_paren_before_the_cursor_asks_as_without_one(store):
+    answer_with(store, [{"text": "area(width, height=2)", "kind": "signature", "detail": "height"}])
+    client = make_client(store)
+    for bad in (-5, 3, 8, 99):  # negative, not a `(`, at the cursor, past the text
+        help = await client.signature("cell-1", "area(3, ", 8, call_start=bad)
+        assert help["signatures"][0]["label"] == "area(width, height=2)"
+    assert len(store.requests) == 4  # each asked the kernel; none was kept as a call
