@@ -31,8 +31,10 @@ def test_a_full_quota_is_freed_by_a_cleanup_round_and_the_store_saves_again(open
     main_store = f"livestore-{notebook_id}@6"
     stale = "livestore-old-nb-completions@5"
     # Chromium grants OPFS writes quota in blocks of 1 MiB and more per growing file, and a store's
-    # write grows up to four of its files: the space freed must cover several blocks.
-    notebook.write_opfs({stale: {"pool": "x" * 12_000_000}})
+    # write grows up to four of its files: the space freed must cover several blocks. With 12 MB
+    # freed, the reopened store hit disk I/O errors at boot in 2 of 9 runs (the notebook's store
+    # saving the 4 KB cell meanwhile); 24 MB held in 6 of 6. The cause is not pinned down.
+    notebook.write_opfs({stale: {"pool": "x" * 24_000_000}})
     notebook.set_cell(1, CELL)
 
     with quota_with_headroom(notebook, context, HEADROOM_BYTES):
