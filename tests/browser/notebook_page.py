@@ -7,6 +7,7 @@ import re
 import urllib.parse
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 # A cold start loads two Pyodides and Jedi on 2 cores; generous, but a hang still fails.
 READY_TIMEOUT_MS = 90_000
@@ -231,16 +232,32 @@ class NotebookPage:
             [...document.querySelectorAll('.cell')].every((c) => !c.cell.unsaved)
         }""", timeout=timeout_ms)
 
+    def leave(self) -> None:
+        """Close the popup, wait until every answer is in and saved, and close the page. Left open,
+        the popup describes its option after a delay: that request, made just before the page
+        closed, would stay open in the store (only its own page answers it)."""
+        self.page.keyboard.press("Escape")
+        self.wait_until_all_answered()
+        self.wait_until_saved()
+        self.page.close()
+
     def wait_until_all_answered(self, timeout_ms: float = 30_000) -> None:
-        """Every request this page's store holds has an answer."""
-        self.page.wait_for_function(
-            """() => {
-              try {
-                return window.livecomplete.debug.storedEvents().requests.every(r => r.answered)
-              } catch {
-                return false  // the store is being started afresh (sync-watchdog.js)
-              }
-            }""", timeout=timeout_ms)
+        """Every request this page's store holds has an answer; if not in time, the failure names
+        the open requests and the page's last log lines."""
+        try:
+            self.page.wait_for_function(
+                """() => {
+                  try {
+                    return window.livecomplete.debug.storedEvents().requests.every(r => r.answered)
+                  } catch {
+                    return false  // the store is being started afresh (sync-watchdog.js)
+                  }
+                }""", timeout=timeout_ms)
+        except PlaywrightTimeoutError:
+            open_requests = self.page.evaluate(
+                "() => window.livecomplete.debug.storedEvents().requests.filter(r => !r.answered)")
+            log = "\n".join(self.errors + self.warnings[-40:])
+            raise AssertionError(f"unanswered after {timeout_ms} ms: {open_requests}\npage log:\n{log}") from None
 
     def cleanup_now(self, now_ms: float | None = None) -> dict:
         return self.page.evaluate("now => window.livecomplete.cleanupNow({ now })", now_ms)

@@ -89,9 +89,9 @@ def test_on_a_revisit_typing_holds_the_kernel_back_until_a_completion_needs_it(c
     first = NotebookPage(context.new_page(), base_url)
     first.open(notebook_id)
     complete_os_path(first)  # its answers, the highlighted option's description included, are stored
-    first.wait_until_all_answered()
-    first.wait_until_saved()
-    first.page.close()
+    first.page.wait_for_function(
+        "() => window.livecomplete.debug.storedEvents().requests.some((r) => r.operation === 'describe')")
+    first.leave()
 
     held = []  # the completion store's leader worker: the page's start waits until the person is at work
     context.route("**/assets/livestore.worker-*", lambda route: held.append(route))

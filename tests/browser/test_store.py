@@ -108,9 +108,7 @@ def visit_asking_os_path(context, base_url, notebook_id, also=lambda notebook: N
     visit.set_cell(1, "import os\n")
     visit.type(1, "os.pa")
     visit.wait_for_option("path")
-    visit.wait_until_all_answered()
-    visit.wait_until_saved()
-    visit.page.close()
+    visit.leave()
 
 
 def test_a_request_answered_before_in_a_fresh_kernel_is_answered_from_the_store(context, base_url, notebook_id):
@@ -178,9 +176,7 @@ def test_a_request_whose_word_the_store_answered_meanwhile_is_not_computed(conte
     first.set_cell(1, "import os\nos")  # pasted: only the dot is asked, not `o`
     first.type(1, ".pa")
     first.wait_for_option("path")
-    first.wait_until_all_answered()
-    first.wait_until_saved()
-    first.page.close()
+    first.leave()
     held = []  # the kernel's snapshot: it stays "starting" while held
     context.route("**/snapshots/kernel.bin", lambda route: held.append(route))
     notebook = NotebookPage(context.new_page(), base_url)
