@@ -96,6 +96,17 @@ def wait_until_held(page, held: list, timeout_ms: float = 30_000) -> None:
     raise AssertionError("the held request never came")
 
 
+# The requests the page's store holds without an answer; null while the store is being started
+# afresh (sync-watchdog.js).
+OPEN_REQUESTS = """() => {
+  try {
+    return window.livecomplete.debug.storedEvents().requests.filter((r) => !r.answered)
+  } catch {
+    return null
+  }
+}"""
+
+
 class NotebookPage:
     def __init__(self, page: Page, base_url: str) -> None:
         self.page = page
@@ -245,18 +256,10 @@ class NotebookPage:
         """Every request this page's store holds has an answer; if not in time, the failure names
         the open requests and the page's last log lines."""
         try:
-            self.page.wait_for_function(
-                """() => {
-                  try {
-                    return window.livecomplete.debug.storedEvents().requests.every(r => r.answered)
-                  } catch {
-                    return false  // the store is being started afresh (sync-watchdog.js)
-                  }
-                }""", timeout=timeout_ms)
+            self.page.wait_for_function(f"() => ({OPEN_REQUESTS})()?.length === 0", timeout=timeout_ms)
         except PlaywrightTimeoutError:
-            open_requests = self.page.evaluate(
-                "() => window.livecomplete.debug.storedEvents().requests.filter(r => !r.answered)")
             log = "\n".join(self.errors + self.warnings[-40:])
+            open_requests = self.page.evaluate(OPEN_REQUESTS)
             raise AssertionError(f"unanswered after {timeout_ms} ms: {open_requests}\npage log:\n{log}") from None
 
     def cleanup_now(self, now_ms: float | None = None) -> dict:
