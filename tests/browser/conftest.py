@@ -18,16 +18,30 @@ from notebook_page import NotebookPage  # noqa: E402
 from sync_services import SyncBackend  # noqa: E402
 
 # Without the networking flags Chromium floods the closed network with refused connections.
+# `--log-level=2`: Chromium's errors only, so that a crash's reason is short enough to read.
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--disable-sync", "--no-first-run", "--disable-quic", "--log-level=2",
 ]
+
+# Chromium 156's renderer crashed now and then in CI ("Target crashed": 1 test in 633, once 11 in a
+# row), on a machine with 20 GB free, in tests that passed on every rerun; the reason is not known
+# yet (docs/tests.md#renderer-crashes). Such a test runs once more, shown as a rerun in the
+# summary; an assertion that fails is never rerun. Chromium's stderr (its errors, a crash's
+# reason) goes to the failing test's captured output through Playwright's `pw:browser` log.
+RENDERER_CRASHED = ["Target crashed", "Page crashed"]
+
+
+def pytest_configure(config):
+    # Here, not at import: the benchmarks import CHROMIUM_ARGS and keep their output clean.
+    os.environ.setdefault("DEBUG", "pw:browser")
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if Path(item.fspath).parent.name == "browser":
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=RENDERER_CRASHED))
 
 
 @pytest.fixture(scope="session")
