@@ -671,7 +671,7 @@ def main(argv: list[str] | None = None) -> int:
         "bench", help="run a benchmark: `bench latency [--runs N]` (keystroke -> popup), "
         "`bench start [--visits N]` (where a revisit's start goes, traced), "
         "`bench cleanup [--stores N]` (a cleanup round), `bench load [--burst N]` (a burst, memory), "
-        "`bench sync [--rounds N]` (through the sync backend: remote kernel, shared cache), "
+        "`bench sync [--rounds N] [--stores opfs,memory]` (through the sync backend, per layer), "
         "`bench signature [--rounds N]` (`(` -> signature tooltip), `bench modules [--visits N]` (a module's "
         "first completion), `bench typists [--rounds N]` (two people through a remote kernel), "
         "`bench typing [--rounds N]` (requests and bytes per 100 keys typed)")

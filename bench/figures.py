@@ -146,14 +146,23 @@ def _load(data: dict) -> list[Row]:
 
 
 def _sync(data: dict) -> list[Row]:
-    summary, rounds = data["summary"], data["rounds"]
-    return [
-        ("request → answer through the sync backend, computed by the remote kernel (Jedi)",
-         _spread(summary["computed"])),
-        ("… reused from the kernel's shared cache (no Jedi)", _spread(summary["reused"])),
-        (f"kernel computations / answers over {len(rounds)} rounds of {data['points']} points × 2 people",
-         f"{sum(r['computations'] for r in rounds)} / {sum(r['answers'] for r in rounds)}"),
-    ]
+    rows: list[Row] = []
+    where = {"opfs": "in OPFS", "memory": "in memory"}
+    for name, result in data["stores"].items():
+        summary, rounds = result["summary"], result["rounds"]
+        layers = summary["layers"]
+        store = f"pages' completion store {where.get(name, name)}"
+        rows += [
+            (f"request → answer through the sync backend, computed by the remote kernel (Jedi); {store}",
+             _spread(summary["computed"])),
+            ("… reused from the kernel's shared cache (no Jedi)", _spread(summary["reused"])),
+            ("… by layer, medians: page commit → kernel saw it / held by the kernel / kernel commit → page saw it",
+             " / ".join("–" if not layers.get(layer) else f"{_number(layers[layer]['median'])} ms"
+                        for layer in ("up", "held", "down"))),
+            (f"… kernel computations / answers over {len(rounds)} rounds of {data['points']} points × 2 people",
+             f"{sum(r['computations'] for r in rounds)} / {sum(r['answers'] for r in rounds)}"),
+        ]
+    return rows
 
 
 def _signature(data: dict) -> list[Row]:

@@ -208,7 +208,7 @@ class PageSession:
         return asyncio.ensure_future(report_json())
 
     def timings_json(self) -> str:
-        """JSON list of {completionId, roundTripMs?, kernelMs?, jediMs?} (see CompletionTimings)."""
+        """JSON list of {completionId, roundTripMs?, answeredAt?, kernelMs?, jediMs?} (see CompletionTimings)."""
         return json.dumps(self._timings.to_plain())
 
     def namespace_changed(self) -> None:
@@ -307,7 +307,7 @@ def start(config: JsProxy) -> PageSession:
 
     client = CompletionClient(
         store, requested_by=config.clientId, options=options,
-        on_answered=lambda completion_id, ms: timings.record(completion_id, roundTripMs=ms),
+        on_answered=lambda completion_id, ms: timings.record(completion_id, roundTripMs=ms, answeredAt=now_ms()),
         namespace=answering_namespace,
         other_cells=notebook.cells_above if notebook else lambda cell_id: (),
     )

@@ -181,10 +181,12 @@ class RemoteKernel:
     def _log_answer(self, answered: Answered) -> None:
         request, response = answered.request, answered.response
         took = f" in {answered.kernel_ms:.0f} ms" if answered.kernel_ms is not None else ""
+        # How long it stayed here: `bench sync` splits a round trip into its layers with it.
+        held = f", {answered.held_ms:.0f} ms after it arrived" if answered.held_ms is not None else ""
         log.info(
-            "answered %s from %s/%s: %s, %d suggestions, %s%s (computations: %d)",
+            "answered %s from %s/%s: %s, %d suggestions, %s%s%s (computations: %d)",
             request.completion_id, request.requested_by, request.cell_id, response.status,
-            len(response.suggestions), answered.how, took, self.computations,
+            len(response.suggestions), answered.how, took, held, self.computations,
         )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -100,6 +101,7 @@ class Answered:
     how: How
     kernel_ms: float | None = None  # the kernel call's time, when it was computed
     namespace: str | None = None  # the kernel namespace it was computed in, when it was
+    held_ms: float | None = None  # from the agent seeing the request to committing its answer
 
 
 class KernelAgent:
@@ -134,7 +136,8 @@ class KernelAgent:
         self._store = store
         self._kernel = kernel
         self._clock = clock
-        self._in_flight: set[str] = set()
+        # Requests being answered, with when the agent saw each (`Answered.held_ms`).
+        self._in_flight: dict[str, float] = {}
         # Requests this agent answered. LiveStore rebases unconfirmed local commits when another
         # tab's events arrive first, and for a moment an answered request reads as open again;
         # remembering the answers keeps it from being answered twice.
@@ -205,7 +208,7 @@ class KernelAgent:
                 or request.completion_id in self._answered
             ):
                 continue
-            self._in_flight.add(request.completion_id)
+            self._in_flight[request.completion_id] = self._clock()
             self._arrivals += 1
             rank = (request.timestamp, self._arrivals, request.completion_id)
             lane = _lane(request)
@@ -262,6 +265,7 @@ class KernelAgent:
 
     def _commit(self, answers: list[Answered]) -> None:
         ids = [a.request.completion_id for a in answers]
+        seen_at = {i: self._in_flight.get(i) for i in ids}
         computed_in = {a.request.completion_id: a.namespace for a in answers if a.namespace is not None}
         try:
             self._store.commit_responses([a.response for a in answers], computed_in)
@@ -272,10 +276,13 @@ class KernelAgent:
             return
         finally:
             # Only now: while committing, the store may deliver these rows as still open.
-            self._in_flight.difference_update(ids)
+            for completion_id in ids:
+                self._in_flight.pop(completion_id, None)
         if self._on_answered is not None:
+            now = self._clock()
             for answered in answers:
-                self._on_answered(answered)
+                seen = seen_at[answered.request.completion_id]
+                self._on_answered(dataclasses.replace(answered, held_ms=None if seen is None else now - seen))
 
     def _remember_answered(self, completion_id: str) -> None:
         self._answered[completion_id] = None

@@ -89,6 +89,11 @@ class Options:
     # of all requests when asked at once; `bench typing`).
     describe_delay_ms: int = 300
 
+    # 1: with a sync backend, the page keeps the completion store in memory, on its main thread,
+    # and starts it from the backend on each visit: no OPFS leader between page and backend
+    # (docs/tuning.md). 0 keeps it in OPFS (benchmarks compare).
+    synced_completions_in_memory: int = 0
+
     # Limits on what crosses the store, so one bad request or answer stays small.
     max_suggestions: int = 500
     max_documentation_chars: int = 2_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
 import os
 import re
 import signal
@@ -116,6 +117,14 @@ class SyncBackend:
             self._process = None
 
 
+def _epoch_ms(stamp: str) -> float | None:
+    """An ISO time as the kernel logs it (`2026-12-01T11:36:15.414Z`), in ms since the epoch."""
+    try:
+        return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000
+    except ValueError:
+        return None
+
+
 class RemoteKernelProcess(OutputProcess):
     """`web/node/remote-kernel.js` for one notebook."""
 
@@ -131,11 +140,14 @@ class RemoteKernelProcess(OutputProcess):
             self.wait_for_line(r"serves .* through ")
 
     def answers(self) -> list[dict]:
-        """What the kernel logged answering: {id, requestedBy, cell, status, how, computations}."""
+        """What the kernel logged answering: {id, requestedBy, cell, status, how, computations,
+        loggedAt (epoch ms, just after its commit), heldMs (since the kernel saw it, or None)}."""
         pattern = re.compile(
-            r"answered (\S+) from ([^/\s]+)/(\S+): (\w+), \d+ suggestions, (\w+).*\(computations: (\d+)\)")
+            r"^(\S+) .*answered (\S+) from ([^/\s]+)/(\S+): (\w+), \d+ suggestions, (\w+)"
+            r"(?:.*, (\d+) ms after it arrived)?.*\(computations: (\d+)\)")
         return [
-            {"id": m[1], "requestedBy": m[2], "cell": m[3], "status": m[4], "how": m[5], "computations": int(m[6])}
+            {"id": m[2], "requestedBy": m[3], "cell": m[4], "status": m[5], "how": m[6], "computations": int(m[8]),
+             "loggedAt": _epoch_ms(m[1]), "heldMs": None if m[7] is None else float(m[7])}
             for line in list(self.lines) if (m := pattern.search(line))
         ]
 

@@ -288,6 +288,27 @@ async def test_a_remote_kernel_serves_everyone_with_one_lane_per_person_and_cell
     assert agent.computations == 2
 
 
+async def test_each_answer_says_how_long_it_stayed_with_the_agent(store):
+    """`held_ms` runs from the agent seeing a request to committing its answer (`bench sync`
+    splits a round trip with it), whether computed or answered as superseded."""
+    now = [100.0]
+    kernel, answered = FakeKernel(), []
+
+    def clock() -> float:
+        now[0] += 10.0  # every reading is 10 ms later
+        return now[0]
+
+    agent = KernelAgent(store, kernel, agent_id="kernel-1", serves_everyone=True, options=OPTIONS,
+                        clock=clock, on_answered=answered.append)
+    agent.start()
+    store.commit_request(request("c1", requested_by="page-a", source="os."))
+    await agent.drain()
+    agent.stop()
+    [one] = answered
+    assert one.how == "computed"
+    assert one.held_ms is not None and one.held_ms >= 20.0  # seen, computed, committed: later readings
+
+
 async def test_a_stopped_agent_leaves_requests_open_and_answers_them_when_started_again(store):
     kernel = FakeKernel(behaviour="hang")
     agent = KernelAgent(store, kernel, agent_id="page-1", options=Options(kernel_timeout_ms=5000), clock=lambda: 5.0)

@@ -50,10 +50,22 @@ LOAD = {"burst": 5000, "from": "same tab", "memory_before": MEMORY, "rounds": [
      "memory_after": {**MEMORY, "jsHeapBytes": 33 * 2**20, "pythonObjects": 52000, "pyProxiesAlive": 3},
      "storage_notice": None},
 ]}
-SYNC = {"points": 10, "rounds": [
-    {"notebook": "bench-sync-1", "computations": 10, "answers": 20, "computed": [210.0], "reused": [180.0]},
-    {"notebook": "bench-sync-2", "computations": 11, "answers": 20, "computed": [230.0], "reused": [170.0]},
-], "summary": {"computed": spread(21, 215.3, 320.1, 400.0), "reused": spread(19, 175.0, 190.2, 201.0)}}
+SYNC_LAYERS = {"up": [90.0], "held": [70.0], "down": [50.0]}
+SYNC = {"points": 10, "stores": {
+    "opfs": {"rounds": [
+        {"notebook": "bench-sync-1", "computations": 10, "answers": 20, "computed": [210.0], "reused": [180.0],
+         "layers": SYNC_LAYERS},
+        {"notebook": "bench-sync-2", "computations": 11, "answers": 20, "computed": [230.0], "reused": [170.0],
+         "layers": SYNC_LAYERS},
+    ], "summary": {"computed": spread(21, 215.3, 320.1, 400.0), "reused": spread(19, 175.0, 190.2, 201.0),
+                   "layers": {"up": spread(21, 92.4, 120.0, 130.0), "held": spread(21, 70.0, 80.0, 90.0),
+                              "down": spread(21, 51.0, 60.0, 70.0)}}},
+    "memory": {"rounds": [
+        {"notebook": "bench-sync-3", "computations": 10, "answers": 20, "computed": [110.0], "reused": [90.0],
+         "layers": SYNC_LAYERS},
+    ], "summary": {"computed": spread(10, 110.0, 150.0, 160.0), "reused": spread(10, 90.0, 95.0, 99.0),
+                   "layers": {"up": None, "held": None, "down": None}}},
+}}
 SIGNATURE = {"computedMs": spread(15, 42.1, 84.5, 216.6), "reusedMs": spread(15, 15.3, 20.8, 21.3), "rounds": 15}
 NOTEBOOK = {"open50": {"afterStoreMs": spread(5, 202.2, 223.4, 223.4),
                        "afterNavigationMs": spread(5, 1712.9, 1856.7, 1856.7)},
@@ -112,9 +124,16 @@ CASES = {
         ("Python objects", "51,234 → 52,000; 3"),
     ]),
     "sync": (SYNC, "sync-20261120-080000.json", [
-        ("request → answer through the sync backend, computed", "median 215 ms, p95 320 ms, n=21"),
+        ("request → answer through the sync backend, computed by the remote kernel (Jedi); pages' completion "
+         "store in OPFS", "median 215 ms, p95 320 ms, n=21"),
         ("… reused from the kernel's shared cache", "median 175 ms, p95 190 ms, n=19"),
-        ("kernel computations / answers over 2 rounds of 10 points", "21 / 40"),
+        ("… by layer, medians", "92 ms / 70 ms / 51 ms"),
+        ("… kernel computations / answers over 2 rounds of 10 points", "21 / 40"),
+        ("request → answer through the sync backend, computed by the remote kernel (Jedi); pages' completion "
+         "store in memory", "median 110 ms, p95 150 ms, n=10"),
+        ("… reused from the kernel's shared cache", "median 90 ms, p95 95 ms, n=10"),
+        ("… by layer, medians", "– / – / –"),
+        ("… kernel computations / answers over 1 rounds of 10 points", "10 / 20"),
     ]),
     "signature": (SIGNATURE, "signature-20261130-154719.json", [
         ("`(` → signature tooltip, computed by Jedi", "median 42 ms, p95 84 ms, n=15"),

@@ -7,6 +7,10 @@ import { watchPersistence } from './persistence-watchdog.js'
 import { markForFreshStart, openOnce, openOrStartAfresh } from './store-lifecycle.js'
 import { completionStoreDirectory, events, queries, storageFormatVersion } from './store.js'
 import { watchSync } from './sync-watchdog.js'
+import { optionValue } from './facts.js'
+
+// Why a synced completion store is in memory by choice (`syncedCompletionsInMemory`): not a problem.
+const KEPT_BY_THE_BACKEND = 'the sync backend keeps them; this page holds them in memory'
 
 export class CompletionSession {
   /** The page's Python session (livecomplete._browser.start), or null while there is none. */
@@ -35,6 +39,9 @@ export class CompletionSession {
     const { sync } = this
     const onFailure = (store, why) => store === this.lc.store && this.failed(why)
     if (because) return openOnce(notebookId, { inMemory: because, sync, onFailure })
+    if (sync && optionValue(this.lc.options, 'syncedCompletionsInMemory')) {
+      return openOnce(notebookId, { inMemory: KEPT_BY_THE_BACKEND, sync, onFailure })
+    }
     return openOrStartAfresh(notebookId, { sync, onFailure, onNotice: (text) => this.#notice(text) })
   }
 
@@ -60,7 +67,7 @@ export class CompletionSession {
       })
     }
     lc.persisted = persisted
-    if (!persisted) this.#reportStorageProblem(`Completions are kept in memory for this page only: ${whyNotPersisted}.`)
+    if (!persisted && whyNotPersisted !== KEPT_BY_THE_BACKEND) this.#reportStorageProblem(`Completions are kept in memory for this page only: ${whyNotPersisted}.`)
     this.current = this.python.browser.start({
       store,
       events,

@@ -22,7 +22,8 @@ export function debugProbes(page) {
 
     /**
      * Per completion, newest last: {completionId, roundTripMs (commit -> answer seen by this
-     * page), kernelMs (the agent's kernel call), jediMs (inside the kernel worker)}.
+     * page), answeredAt (epoch ms it was seen), kernelMs (the agent's kernel call), jediMs
+     * (inside the kernel worker)}.
      */
     timings() {
       const session = page.session()
